@@ -1,0 +1,32 @@
+"""Exception types shared by the library and the CLI.
+
+A :class:`GraphaeError` is a *user* error: bad input, a missing file, an unknown
+name. The CLI prints its message on one line and exits with code 2; it never
+shows a traceback for one. Anything else is a bug in graphae.
+"""
+
+from __future__ import annotations
+
+
+class GraphaeError(ValueError):
+    """A problem with what the user asked for or gave us (exit code 2 in the CLI).
+
+    Messages are one line and say what is wrong, where (file and line when there
+    is one) and how to fix it.
+    """
+
+
+class InputError(GraphaeError):
+    """A file or in-memory object could not be read as a graph, features or labels."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(f"{where}{message}")
+        self.path = path
+        self.line = line
+
+
+class DatasetNotFoundError(GraphaeError):
+    """A named dataset is not under the data root and could not be downloaded."""
