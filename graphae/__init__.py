@@ -1,0 +1,5 @@
+"""graphae: graph autoencoders with a ladder of decoder capacities."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,216 @@
+"""The ``graphae`` command line: train | embed | evaluate | datasets | ls.
+
+The CLI only assembles configs and calls the library. User mistakes
+(:class:`~graphae.errors.GraphaeError`, missing files) print one line on stderr
+and exit with code 2; Ctrl-C exits 130 and leaves earlier outputs intact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from graphae.errors import GraphaeError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="graphae: graph autoencoders with a ladder of decoder capacities.",
+)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _parse_options(items: list[str] | None, flag: str) -> dict[str, object]:
+    """``["depth=3", "mode=concat"]`` -> ``{"depth": 3, "mode": "concat"}`` (JSON values)."""
+    out: dict[str, object] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise GraphaeError(f"{flag} {item!r}: expected KEY=VALUE")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+@app.command()
+def train(
+    dataset: Annotated[Optional[str], typer.Option(help="Named dataset, e.g. Cora (see `graphae datasets`).")] = None,
+    graph: Annotated[Optional[Path], typer.Option(help="Your graph: edge list (.csv/.tsv/.txt), .graphml, .gml, .gexf, .adjlist or scipy .npz.")] = None,
+    features: Annotated[Optional[Path], typer.Option(help="Node features: .csv with an id column, or .npy.")] = None,
+    feature_ids: Annotated[Optional[Path], typer.Option(help="Ids of the rows of a .npy feature file, one per line.")] = None,
+    labels: Annotated[Optional[Path], typer.Option(help="Node labels: .csv with columns id,label.")] = None,
+    directed: Annotated[bool, typer.Option(help="Treat --graph as directed.")] = False,
+    out: Annotated[Path, typer.Option(help="Run folder to write.")] = Path("runs/latest"),
+    force: Annotated[bool, typer.Option(help="Write into an existing non-graphae folder (deletes nothing).")] = False,
+    encoder: Annotated[str, typer.Option(help="Encoder (`graphae ls encoders`).")] = "gcn",
+    decoder: Annotated[str, typer.Option(help="Structure decoder (`graphae ls decoders`).")] = "inner_product",
+    hidden_channels: Annotated[int, typer.Option(help="Hidden width.")] = 32,
+    out_channels: Annotated[int, typer.Option(help="Embedding width.")] = 16,
+    num_layers: Annotated[int, typer.Option(help="Encoder layers.")] = 2,
+    dropout: Annotated[float, typer.Option(help="Encoder dropout.")] = 0.0,
+    encoder_option: Annotated[Optional[list[str]], typer.Option(help="Extra encoder option KEY=VALUE (repeatable).")] = None,
+    decoder_option: Annotated[Optional[list[str]], typer.Option(help="Extra decoder option KEY=VALUE (repeatable).")] = None,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
+    epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 400,
+    patience: Annotated[int, typer.Option(help="Early-stopping patience in evaluations (0: off).")] = 100,
+    batch_size: Annotated[Optional[int], typer.Option(help="Positive pairs per step (default: full batch).")] = None,
+    val_ratio: Annotated[float, typer.Option(help="Validation fraction of edges.")] = 0.05,
+    test_ratio: Annotated[float, typer.Option(help="Test fraction of edges.")] = 0.10,
+    seed: Annotated[int, typer.Option(help="Random seed (split, init, negatives).")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    deterministic: Annotated[bool, typer.Option(help="Deterministic kernels (bit-identical CPU runs).")] = False,
+    embeddings_format: Annotated[str, typer.Option(help="npy, npz, csv or parquet.")] = "npy",
+    data_root: Annotated[Optional[Path], typer.Option(help="Dataset root (default $GRAPHAE_DATA or ./data).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    """Train a graph autoencoder and write a run folder (config, result, embeddings, model)."""
+    _setup_logging(verbose)
+    from graphae.rundir import check_out_dir, save_run
+    from graphae.train import RunConfig, fit
+
+    config = RunConfig(
+        dataset=dataset,
+        graph=str(graph) if graph else None,
+        features=str(features) if features else None,
+        feature_ids=str(feature_ids) if feature_ids else None,
+        labels=str(labels) if labels else None,
+        directed=directed,
+        data_root=str(data_root) if data_root else None,
+        encoder=encoder,
+        decoder=decoder,
+        hidden_channels=hidden_channels,
+        out_channels=out_channels,
+        num_layers=num_layers,
+        dropout=dropout,
+        encoder_options=_parse_options(encoder_option, "--encoder-option"),
+        decoder_options=_parse_options(decoder_option, "--decoder-option"),
+        lr=lr,
+        epochs=epochs,
+        patience=patience,
+        batch_size=batch_size,
+        val_ratio=val_ratio,
+        test_ratio=test_ratio,
+        seed=seed,
+        device=device,
+        deterministic=deterministic,
+    )
+    check_out_dir(out, force)  # fail before training, not after
+    run = fit(config, progress=progress and sys.stderr.isatty())
+    save_run(out, run, embeddings_format=embeddings_format, force=force)
+    m = run.result.metrics
+    shown = ["link/auc", "link/ap", "link/hits@20", "link/hits@50", "probe/node_accuracy", "probe/link_auc"]
+    parts = [f"{k}={m[k]:.4f}" for k in shown if k in m]
+    typer.echo(f"{run.graph.summary()}")
+    typer.echo(f"best epoch {run.result.best_epoch}/{run.result.epochs_run}: " + " ".join(parts))
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def embed(
+    run: Annotated[Path, typer.Argument(help="Run folder written by `graphae train`.")],
+    out: Annotated[Path, typer.Option(help="Embeddings file (.npy, .npz, .csv, .parquet).")],
+    graph: Annotated[Optional[Path], typer.Option(help="Graph to embed (default: the run's own graph).")] = None,
+    features: Annotated[Optional[Path], typer.Option(help="Node features of --graph.")] = None,
+    feature_ids: Annotated[Optional[Path], typer.Option(help="Row ids of a .npy feature file.")] = None,
+    directed: Annotated[bool, typer.Option(help="Treat --graph as directed.")] = False,
+    data_root: Annotated[Optional[Path], typer.Option(help="Dataset root.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Embed a graph with a trained model (inductive encoders: any graph with the same feature width)."""
+    _setup_logging(verbose)
+    from graphae.inference import embed_graph
+
+    emb = embed_graph(run, graph=graph, features=features, feature_ids=feature_ids,
+                      directed=directed, data_root=data_root)
+    emb.save(out)
+    typer.echo(f"wrote {len(emb)} embeddings of width {emb.dim} to {out}")
+
+
+@app.command()
+def evaluate(
+    embeddings: Annotated[Path, typer.Argument(help="Embeddings file or run folder.")],
+    dataset: Annotated[Optional[str], typer.Option(help="Dataset whose labels (and public split) to probe.")] = None,
+    labels: Annotated[Optional[Path], typer.Option(help="Labels .csv (id,label) to probe.")] = None,
+    data_root: Annotated[Optional[Path], typer.Option(help="Dataset root.")] = None,
+    seed: Annotated[int, typer.Option(help="Probe seed.")] = 0,
+) -> None:
+    """Probe frozen embeddings: node-classification accuracy (logistic regression) and k-means NMI."""
+    _setup_logging(False)
+    from graphae.inference import probe_embeddings
+
+    metrics = probe_embeddings(embeddings, dataset=dataset, labels=labels, data_root=data_root, seed=seed)
+    typer.echo(json.dumps(metrics, indent=2))
+
+
+@app.command()
+def datasets(
+    data_root: Annotated[Optional[Path], typer.Option(help="Dataset root.")] = None,
+) -> None:
+    """List the named datasets and whether each is present under the data root."""
+    from graphae.data.datasets import available_datasets, data_root as resolve_root
+
+    root = resolve_root(data_root)
+    typer.echo(f"data root: {root}")
+    for row in available_datasets(root):
+        mark = "present" if row["present"] else "missing"
+        typer.echo(f"  {row['name']:<20} {row['family']:<10} {mark}")
+
+
+@app.command("ls")
+def ls(what: Annotated[str, typer.Argument(help="encoders or decoders")]) -> None:
+    """List registered encoders or decoders with a one-line description."""
+    from graphae.nn.decoders import decoders
+    from graphae.nn.encoders import encoders
+
+    registries = {"encoders": encoders, "decoders": decoders}
+    if what not in registries:
+        raise GraphaeError(f"unknown listing {what!r}; use one of: {', '.join(registries)}")
+    reg = registries[what]
+    for name in reg.names():
+        typer.echo(f"{name:<16} {reg.describe(name)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one-line errors, exit code 2 for user mistakes."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except GraphaeError as e:
+        typer.echo(f"graphae: error: {e}", err=True)
+        sys.exit(2)
+    except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as e:
+        typer.echo(f"graphae: error: {e.strerror or e}: {e.filename}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("graphae: interrupted; earlier outputs are left as they were", err=True)
+        sys.exit(130)
+    except Exception as e:  # click usage errors and aborts
+        import click
+
+        if isinstance(e, click.exceptions.Abort):
+            typer.echo("graphae: aborted", err=True)
+            sys.exit(130)
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(2 if isinstance(e, click.UsageError) else e.exit_code)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

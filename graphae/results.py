@@ -1,0 +1,104 @@
+"""``RunResult``: what a run measured, plus the environment that produced it."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import graphae
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of the libraries a result depends on."""
+    import numpy
+    import scipy
+    import sklearn
+    import torch
+    import torch_geometric
+
+    return {
+        "graphae": graphae.__version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_geometric": torch_geometric.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "scikit_learn": sklearn.__version__,
+    }
+
+
+def git_hash() -> str | None:
+    """Commit of the graphae source tree, with ``+dirty`` when modified; ``None`` outside git."""
+    root = Path(graphae.__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
+@dataclass
+class RunResult:
+    """The record of one run, saved as ``result.json``.
+
+    Attributes:
+        config: The run's configuration (``RunConfig.to_dict()``).
+        metrics: Flat metrics: ``link/auc``, ``link/ap``, ``link/hits@50``,
+            ``link/mrr``, ``probe/node_accuracy``, ``probe/link_auc``,
+            ``probe/nmi``, ``recon/loss`` (test values at the best validation
+            epoch), ``val/...`` beside them, and ``params/encoder``,
+            ``params/decoder``.
+        best_epoch: Epoch (1-based) selected on validation.
+        epochs_run: Epochs actually trained (early stopping may cut them).
+        timings: Seconds: ``total``, ``train``, ``per_epoch``, ``evaluate``.
+        memory: Peak memory in bytes (``peak_rss`` on CPU, ``peak_cuda`` on GPU).
+        graph: Graph summary (nodes, edges, features, split sizes, false-negative rate).
+        device: Device the run used.
+        versions: Library versions.
+        git: Source commit, or ``None``.
+        history: Per-evaluation records ``{epoch, loss, val/auc, ...}``.
+    """
+
+    config: dict[str, Any]
+    metrics: dict[str, float]
+    best_epoch: int
+    epochs_run: int
+    timings: dict[str, float]
+    memory: dict[str, int]
+    graph: dict[str, Any]
+    device: str
+    versions: dict[str, str] = field(default_factory=library_versions)
+    git: str | None = field(default_factory=git_hash)
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the ``config`` is kept in ``config.json`` too)."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Pretty JSON text."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False, allow_nan=True)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> RunResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**obj)
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunResult:
+        """Read ``result.json`` (or a run folder holding one)."""
+        p = Path(path)
+        if p.is_dir():
+            p = p / "result.json"
+        return cls.from_dict(json.loads(p.read_text()))
