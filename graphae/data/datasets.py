@@ -205,7 +205,12 @@ def load_dataset(name: str, root: str | Path | None = None, *, download: bool = 
     ``data.edge_index`` is the official *training* graph (both directions,
     duplicates merged, collab's weights summed into ``data.edge_weight``;
     directed for ogbl-citation2), and ``split`` is the official
-    :class:`~graphae.data.split.LinkSplit` (``source="official"``).
+    :class:`~graphae.data.split.LinkSplit` (``source="official"``): ``train_pos``
+    holds the training edges (unique ``u < v`` pairs when undirected),
+    ``mp_edge_index`` equals ``data.edge_index``, and validation/test pairs are
+    OGB's. ogbl-citation2's per-positive negatives are kept as
+    ``val_neg_per_pos``/``test_neg_per_pos`` ``(P, 1000)`` and also flattened into
+    ``val_neg``/``test_neg`` ``(2, P * 1000)`` (about 1.4 GB each).
     ``meta["ogb_name"]`` (e.g. ``"ogbl-ddi"``) and ``meta["eval_metric"]``
     name the ``ogb.linkproppred.Evaluator`` to use. ogbl-ddi and the SEAL graphs
     have no node features: ``data.x`` is ``None`` and ``feature_source`` is
