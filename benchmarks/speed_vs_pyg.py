@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -58,7 +57,9 @@ def synthetic_graph(num_nodes: int, num_edges: int, num_features: int, seed: int
     half = half[:, half[0] != half[1]]
     ei = coalesce(torch.cat([half, half.flip(0)], 1), num_nodes=num_nodes)
     x = torch.randn(num_nodes, num_features, generator=g)
-    return Graph(Data(x=x, edge_index=ei, num_nodes=num_nodes), NodeIndex.range(num_nodes), name="synthetic")
+    return Graph(
+        Data(x=x, edge_index=ei, num_nodes=num_nodes), NodeIndex.range(num_nodes), name="synthetic"
+    )
 
 
 def load(name: str, root: str | None) -> Graph:
@@ -146,20 +147,22 @@ def accuracy_check(graph: Graph, epochs: int, seeds: list[int]) -> dict[str, lis
 def peak_memory_row(name: str, kind: str, root: str | None, epochs: int) -> int:
     """Peak RSS (bytes) of a fresh process that loads the graph and trains ``epochs`` epochs."""
     code = (
-        "import sys, resource; sys.path.insert(0, {here!r});"
+        f"import sys, resource; sys.path.insert(0, {str(Path(__file__).parent)!r});"
         "from speed_vs_pyg import load, Runner; from graphae.data.split import random_link_split;"
-        "g = load({name!r}, {root!r}); s = random_link_split(g.data.edge_index, g.num_nodes, seed=0);"
+        f"g = load({name!r}, {root!r}); s = random_link_split(g.data.edge_index, g.num_nodes, seed=0);"
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
-        "r = Runner({kind!r}, g, s, 0); [r.epoch() for _ in range({epochs})];"
+        f"r = Runner({kind!r}, g, s, 0); [r.epoch() for _ in range({epochs})];"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, base * 1024)"
-    ).format(here=str(Path(__file__).parent), name=name, root=root, kind=kind, epochs=epochs)
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    peak, base = map(int, res.stdout.split()[-2:])
+    peak, _base = map(int, res.stdout.split()[-2:])
     return peak
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--graphs", nargs="+", default=["cora", "synthetic"])
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
@@ -193,8 +196,10 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         rows.append(row)
 
-    env = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-           f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    env = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+    )
     lines = [
         "# graphae vs PyG reference GAE: training epoch time (CPU)",
         "",

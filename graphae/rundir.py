@@ -42,8 +42,8 @@ def check_out_dir(out: Path, force: bool = False) -> None:
         GraphaeError: Otherwise, with how to fix it.
     """
     if not out.exists():
-        if not out.parent.exists():
-            raise GraphaeError(f"--out {out}: parent folder {out.parent} does not exist; create it first")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise GraphaeError(f"--out {out}: {out.parent} is a file, not a folder")
         return
     if not out.is_dir():
         raise GraphaeError(f"--out {out} is a file, not a folder; choose a folder path")
@@ -68,6 +68,7 @@ def write_atomic_folder(out: Path, write: Callable[[Path], None], force: bool = 
     """
     out = Path(out)
     check_out_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
@@ -100,7 +101,9 @@ def _move_into_place(tmp: Path, out: Path) -> None:
     tmp.rmdir()
 
 
-def save_checkpoint(folder: Path, model: torch.nn.Module, spec: dict[str, Any], nodes: dict[str, Any]) -> None:
+def save_checkpoint(
+    folder: Path, model: torch.nn.Module, spec: dict[str, Any], nodes: dict[str, Any]
+) -> None:
     """Write ``model.pt`` (tensors only), ``model.json`` (rebuild spec) and ``nodes.json``."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     torch.save(state, folder / "model.pt")
@@ -108,7 +111,9 @@ def save_checkpoint(folder: Path, model: torch.nn.Module, spec: dict[str, Any], 
     (folder / "nodes.json").write_text(json.dumps(nodes))
 
 
-def load_checkpoint(folder: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any], dict[str, Any]]:
+def load_checkpoint(
+    folder: str | Path,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any], dict[str, Any]]:
     """Read a checkpoint without executing anything from the files.
 
     Args:
@@ -122,15 +127,21 @@ def load_checkpoint(folder: str | Path) -> tuple[dict[str, torch.Tensor], dict[s
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError("not a run folder (expected a folder holding model.pt and model.json)", str(folder))
+        raise InputError(
+            "not a run folder (expected a folder holding model.pt and model.json)", str(folder)
+        )
     for name in ("model.pt", "model.json", "nodes.json"):
         if not (folder / name).is_file():
-            raise InputError(f"missing {name}; is this a folder written by graphae train?", str(folder))
+            raise InputError(
+                f"missing {name}; is this a folder written by graphae train?", str(folder)
+            )
     try:
         spec = json.loads((folder / "model.json").read_text())
         nodes = json.loads((folder / "nodes.json").read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"corrupted checkpoint metadata ({e.__class__.__name__}); retrain", str(folder)) from e
+        raise InputError(
+            f"corrupted checkpoint metadata ({e.__class__.__name__}); retrain", str(folder)
+        ) from e
     try:
         state = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
     except Exception as e:  # pickle errors, zip errors, refused globals
@@ -144,7 +155,9 @@ def load_checkpoint(folder: str | Path) -> tuple[dict[str, torch.Tensor], dict[s
     return state, spec, nodes
 
 
-def save_run(out: str | Path, run: Any, *, embeddings_format: str = "npy", force: bool = False) -> Path:
+def save_run(
+    out: str | Path, run: Any, *, embeddings_format: str = "npy", force: bool = False
+) -> Path:
     """Write a trained run's folder atomically.
 
     Args:
@@ -160,7 +173,9 @@ def save_run(out: str | Path, run: Any, *, embeddings_format: str = "npy", force
 
     fmt = embeddings_format.lower().lstrip(".")
     if fmt not in {"npy", "npz", "csv", "parquet"}:
-        raise GraphaeError(f"unknown embeddings format {embeddings_format!r}; use npy, npz, csv or parquet")
+        raise GraphaeError(
+            f"unknown embeddings format {embeddings_format!r}; use npy, npz, csv or parquet"
+        )
     out = Path(out)
 
     def write(tmp: Path) -> None:

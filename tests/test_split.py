@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import torch
 
-from graphae.data.split import EdgeSet, false_negative_rate, pair_keys, random_link_split, sample_negatives
+from graphae.data.split import (
+    EdgeSet,
+    false_negative_rate,
+    pair_keys,
+    random_link_split,
+    sample_negatives,
+)
 
 
 def ring(n: int) -> torch.Tensor:
@@ -35,7 +41,7 @@ def test_split_partitions_pairs_and_removes_both_directions() -> None:
     mp = s.mp_edge_index
     assert keyset(mp, n) == tr  # val/test pairs absent in both directions
     # the message-passing graph is symmetric: every edge in both directions
-    assert set(zip(mp[0].tolist(), mp[1].tolist())) == set(zip(mp[1].tolist(), mp[0].tolist()))
+    assert set(zip(mp[0].tolist(), mp[1].tolist(), strict=True)) == set(zip(mp[1].tolist(), mp[0].tolist(), strict=True))
     assert (s.train_pos[0] < s.train_pos[1]).all()
 
 
@@ -80,7 +86,9 @@ def test_directed_split_keeps_direction_of_supervision() -> None:
     ei = torch.stack([src, (src + 1) % n])  # a directed cycle
     s = random_link_split(ei, n, val_ratio=0.25, test_ratio=0.25, directed=True, seed=1)
     sup = torch.cat([s.train_pos, s.val_pos, s.test_pos], 1)
-    assert sorted(zip(sup[0].tolist(), sup[1].tolist())) == sorted(zip(ei[0].tolist(), ei[1].tolist()))
+    assert sorted(zip(sup[0].tolist(), sup[1].tolist(), strict=True)) == sorted(
+        zip(ei[0].tolist(), ei[1].tolist(), strict=True)
+    )
     assert keyset(s.mp_edge_index, n).isdisjoint(keyset(torch.cat([s.val_pos, s.test_pos], 1), n))
 
 

@@ -26,7 +26,9 @@ def two_communities(n: int = 10, seed: int = 0) -> Graph:
     ei = torch.cat([ei, ei.flip(0)], 1)
     x = torch.randn(2 * n, 8, generator=g)
     y = torch.arange(2 * n) // n
-    return Graph(Data(x=x, edge_index=ei, y=y, num_nodes=2 * n), NodeIndex.range(2 * n), name="blocks")
+    return Graph(
+        Data(x=x, edge_index=ei, y=y, num_nodes=2 * n), NodeIndex.range(2 * n), name="blocks"
+    )
 
 
 def quick(**kw: object) -> RunConfig:
@@ -40,7 +42,7 @@ def test_config_rejects_bad_values_and_names() -> None:
         RunConfig()
     with pytest.raises(GraphaeError, match="lr"):
         RunConfig(dataset="cora", lr=0)
-    with pytest.raises(GraphaeError, match="unknown decoder 'nope'.*inner_product"):
+    with pytest.raises(GraphaeError, match=r"unknown decoder 'nope'.*inner_product"):
         RunConfig(dataset="cora", decoder="nope")
     with pytest.raises(GraphaeError, match="unknown config keys"):
         RunConfig.from_dict({"dataset": "cora", "epoch": 3})
@@ -54,9 +56,19 @@ def test_config_round_trips_through_dict() -> None:
 def test_fit_learns_and_records_design_layout() -> None:
     run = fit(quick(epochs=60), graph=two_communities())
     m = run.result.metrics
-    for key in ("link/auc", "link/ap", "link/hits@50", "link/mrr", "probe/node_accuracy",
-                "probe/link_auc", "probe/nmi", "recon/loss", "val/link/auc",
-                "params/encoder", "params/decoder"):
+    for key in (
+        "link/auc",
+        "link/ap",
+        "link/hits@50",
+        "link/mrr",
+        "probe/node_accuracy",
+        "probe/link_auc",
+        "probe/nmi",
+        "recon/loss",
+        "val/link/auc",
+        "params/encoder",
+        "params/decoder",
+    ):
         assert key in m, key
     assert m["params/decoder"] == 0
     assert m["params/encoder"] == 8 * 32 + 32 + 32 * 16 + 16
