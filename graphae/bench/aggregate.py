@@ -1,0 +1,352 @@
+"""Sweep folder -> tidy tables, mean ± std over seeds, and the capacity answer per dataset.
+
+Tables written by :func:`write_tables` under ``OUT/tables/``:
+
+* ``runs.csv`` / ``runs.json`` — one row per finished run: its labels
+  (``dataset``, ``encoder``, ``decoder``, ``variant``, ``seed``, ``kind``,
+  ``baseline``), every metric of its ``result.json`` (test values at the best
+  validation epoch, ``val/...`` beside them), ``params/*``, ``time/*``,
+  ``memory/peak_rss_mb``, ``device`` and its configuration as ``cfg/<field>``.
+* ``summary.csv`` / ``summary.json`` — one row per configuration (the runs that
+  differ only by seed): ``n`` seeds, the mean of each numeric column under its
+  own name and the sample standard deviation as ``<column>_std``.
+* ``layers.csv`` — one row per run and layer of the layer-wise probes, and
+  ``layers_summary.csv``, their means over seeds.
+* ``answers.json`` — :func:`capacity_answers`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graphae.bench.runner import SWEEP, read_failures
+
+__all__ = [
+    "GROUP_KEYS",
+    "capacity_answers",
+    "collect",
+    "loss_column",
+    "primary_metric",
+    "summarize",
+    "write_tables",
+]
+
+log = logging.getLogger(__name__)
+
+#: Columns that identify a configuration (a summary row): everything but the seed.
+GROUP_KEYS = [
+    "kind",
+    "dataset",
+    "encoder",
+    "decoder",
+    "decoder_name",
+    "decoder_kind",
+    "variant",
+    "baseline",
+]
+
+
+def _scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str))
+
+
+def _sweep_info(out: Path) -> dict[str, Any]:
+    path = out / SWEEP
+    if path.is_file():
+        return json.loads(path.read_text())
+    return {}
+
+
+def collect(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Read every finished run of a sweep folder.
+
+    Only the runs listed in ``sweep.json`` are read (runs of an earlier version
+    of the spec stay on disk but out of the tables); without it, every run folder.
+
+    Args:
+        out: The sweep folder.
+
+    Returns:
+        ``(runs, layers, info)``: the run table, the layer table and a dict with
+        ``sweep`` (sweep.json), ``missing`` (ids not finished), ``skipped``
+        (baselines that did not apply, with reasons) and ``failures`` (the
+        latest error of each unfinished failed run).
+    """
+    out = Path(out)
+    info = _sweep_info(out)
+    listed = [r["run_id"] for r in info.get("runs", [])]
+    runs_dir = out / "runs"
+    if not listed and runs_dir.is_dir():
+        listed = sorted(p.name for p in runs_dir.iterdir() if (p / "bench.json").is_file())
+    rows: list[dict[str, Any]] = []
+    layer_rows: list[dict[str, Any]] = []
+    missing: list[str] = []
+    skipped: list[dict[str, Any]] = []
+    for order, run_id in enumerate(listed):
+        folder = runs_dir / run_id
+        if not (folder / "bench.json").is_file() or not (folder / ".graphae-run").is_file():
+            missing.append(run_id)
+            continue
+        bench = json.loads((folder / "bench.json").read_text())
+        if bench.get("status") != "ok":
+            skipped.append({"run_id": run_id, "reason": bench.get("reason", "")})
+            continue
+        result = json.loads((folder / "result.json").read_text())
+        labels = {k: bench.get(k, "") for k in ["run_id", *GROUP_KEYS, "seed"]}
+        row: dict[str, Any] = {**labels, "order": order}
+        row.update({k: v for k, v in result.get("metrics", {}).items() if _scalar(v)})
+        row.update({f"time/{k}": v for k, v in result.get("timings", {}).items()})
+        mem = result.get("memory", {})
+        if "peak_rss" in mem:
+            row["memory/peak_rss_mb"] = mem["peak_rss"] / 2**20
+        if "peak_cuda" in mem:
+            row["memory/peak_cuda_mb"] = mem["peak_cuda"] / 2**20
+        row["best_epoch"] = result.get("best_epoch")
+        row["epochs_run"] = result.get("epochs_run")
+        row["device"] = result.get("device")
+        row["git"] = result.get("git")
+        row.update({f"cfg/{k}": v for k, v in result.get("config", {}).items() if _scalar(v)})
+        rows.append(row)
+        lpath = folder / "layers.json"
+        if lpath.is_file():
+            for rec in json.loads(lpath.read_text()).get("layers", []):
+                layer_rows.append({**labels, "order": order, **rec})
+    latest: dict[str, str] = {}
+    for f in read_failures(out):
+        latest[f["run_id"]] = f.get("error", "")
+    failures = {k: v for k, v in latest.items() if k in missing}
+    runs = pd.DataFrame(rows)
+    layers = pd.DataFrame(layer_rows)
+    return (
+        runs,
+        layers,
+        {"sweep": info, "missing": missing, "skipped": skipped, "failures": failures},
+    )
+
+
+def summarize(runs: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+    """Mean and sample std over seeds of every numeric column, per configuration.
+
+    Args:
+        runs: The run table (:func:`collect`).
+        keys: Grouping columns (default :data:`GROUP_KEYS`).
+
+    Returns:
+        One row per configuration, in sweep order: the keys, ``n``, ``<col>``
+        (mean) and ``<col>_std`` (NaN with a single seed); ``cfg/*`` and
+        ``device`` columns keep their first value.
+    """
+    if runs.empty:
+        return pd.DataFrame()
+    keys = [k for k in (keys or GROUP_KEYS) if k in runs.columns]
+    skip = {"seed", "order", "cfg/seed", "best_epoch", "epochs_run"}
+    numeric = [
+        c
+        for c in runs.columns
+        if c not in keys
+        and c not in skip
+        and not c.startswith("cfg/")
+        and pd.api.types.is_numeric_dtype(runs[c])
+        and runs[c].dtype != bool
+    ]
+    first = [c for c in runs.columns if c.startswith("cfg/") or c in ("device",)]
+    g = runs.groupby(keys, sort=False, dropna=False)
+    mean = g[numeric].mean()
+    std = g[numeric].std(ddof=1).add_suffix("_std")
+    parts = [g.size().rename("n"), g["order"].min(), mean, std]
+    extra = [c for c in ("best_epoch", "epochs_run") if c in runs.columns]
+    if extra:
+        parts.append(g[extra].mean())
+    if first:
+        parts.append(g[first].first())
+    out = pd.concat(parts, axis=1).reset_index().sort_values("order", kind="stable")
+    return out.reset_index(drop=True)
+
+
+def primary_metric(frame: pd.DataFrame) -> str:
+    """``probe/node_accuracy`` when the rows have it, else ``probe/link_auc``."""
+    col = "probe/node_accuracy"
+    if col in frame.columns and frame[col].notna().any():
+        return col
+    return "probe/link_auc"
+
+
+def _spearman(a: pd.Series, b: pd.Series) -> tuple[float | None, float | None]:
+    ok = a.notna() & b.notna()
+    if ok.sum() < 3 or a[ok].nunique() < 2 or b[ok].nunique() < 2:
+        return None, None
+    from scipy.stats import spearmanr
+
+    res = spearmanr(a[ok], b[ok])
+    return float(res.statistic), float(res.pvalue)
+
+
+def _pick(frame: pd.DataFrame, col: str, lowest: bool = False) -> dict[str, Any] | None:
+    if col not in frame.columns or not frame[col].notna().any():
+        return None
+    idx = frame[col].idxmin() if lowest else frame[col].idxmax()
+    row = frame.loc[idx]
+    std = row.get(f"{col}_std")
+    return {
+        "decoder": row["decoder"],
+        "value": float(row[col]),
+        "std": None if std is None or pd.isna(std) else float(std),
+        "n": int(row["n"]),
+    }
+
+
+def loss_column(frame: pd.DataFrame) -> str | None:
+    """The reconstruction loss the capacity question is about.
+
+    ``recon/train_loss`` (what the decoder reached on the training graph at the
+    selected epoch) when the runs have it, else ``recon/loss`` (held-out: the
+    structure BCE on the test pairs, or the feature loss); ``None`` without either.
+    """
+    for col in ("recon/train_loss", "recon/loss"):
+        if col in frame.columns and frame[col].notna().any():
+            return col
+    return None
+
+
+def _loss_stats(frame: pd.DataFrame, loss_col: str, metric: str) -> dict[str, Any]:
+    rho, p = _spearman(frame[loss_col], frame[metric]) if metric in frame else (None, None)
+    return {
+        "loss": loss_col,
+        "lowest_loss": _pick(frame, loss_col, lowest=True),
+        "spearman_loss_vs_probe": rho,
+        "spearman_p": p,
+    }
+
+
+def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
+    """The capacity question, answered from the data for each dataset × encoder × variant.
+
+    For each group of decoder rungs: the rung with the best mean probe score
+    (``probe/node_accuracy``, or ``probe/link_auc`` on unlabelled graphs), the
+    rung validation would pick (best ``val/probe/node_accuracy``), the rung with
+    the lowest reconstruction loss within each decoder kind (structure BCE and
+    feature loss are different quantities and are never compared), Spearman's
+    ρ between reconstruction loss and probe score across the rungs of a kind,
+    and the best baseline of the dataset.
+
+    Args:
+        summary: :func:`summarize` output.
+
+    Returns:
+        One dict per group.
+    """
+    if summary.empty:
+        return []
+    answers = []
+    models = summary[summary["kind"] == "model"]
+    baselines = summary[summary["kind"] == "baseline"]
+    for (dataset, encoder, variant), grp in models.groupby(
+        ["dataset", "encoder", "variant"], sort=False
+    ):
+        metric = primary_metric(grp)
+        ans: dict[str, Any] = {
+            "dataset": dataset,
+            "encoder": encoder,
+            "variant": variant,
+            "metric": metric,
+            "rungs": len(grp),
+            "best": _pick(grp, metric),
+            "runner_up": None,
+            "val_pick": _pick(grp, "val/" + metric) if metric == "probe/node_accuracy" else None,
+            "link_probe_best": _pick(grp, "probe/link_auc"),
+            "kinds": {},
+        }
+        ranked = grp.sort_values(metric, ascending=False) if metric in grp else grp
+        if len(ranked) > 1 and metric in ranked:
+            r = ranked.iloc[1]
+            ans["runner_up"] = {"decoder": r["decoder"], "value": float(r[metric])}
+        for kind, sub in grp.groupby("decoder_kind", sort=False):
+            loss_col = loss_column(sub)
+            if loss_col is None:
+                continue
+            info = _loss_stats(sub, loss_col, metric)
+            info["rungs"] = len(sub)
+            info["best"] = _pick(sub, metric)
+            info["best_is_lowest_loss"] = bool(
+                info["lowest_loss"]
+                and info["best"]
+                and info["lowest_loss"]["decoder"] == info["best"]["decoder"]
+            )
+            if loss_col != "recon/loss" and "recon/loss" in sub and sub["recon/loss"].notna().any():
+                info["heldout"] = _loss_stats(sub, "recon/loss", metric)
+            ans["kinds"][kind] = info
+        best = ans["best"]
+        kind_of_best = (
+            grp.loc[grp["decoder"] == best["decoder"], "decoder_kind"].iloc[0] if best else None
+        )
+        ans["best_kind"] = kind_of_best
+        k = ans["kinds"].get(kind_of_best or "", {})
+        ans["best_is_lowest_loss"] = k.get("best_is_lowest_loss")
+        bl = baselines[baselines["dataset"] == dataset]
+        bl = bl[(bl["baseline"] != "untrained") | (bl["encoder"] == encoder)]
+        if not bl.empty and metric in bl and bl[metric].notna().any():
+            b = bl.loc[bl[metric].idxmax()]
+            ans["best_baseline"] = {"baseline": b["baseline"], "value": float(b[metric])}
+            ans["beats_baselines"] = bool(best and best["value"] > float(b[metric]))
+        answers.append(ans)
+    return answers
+
+
+def _json_ready(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_json_ready(r) for r in frame.to_dict(orient="records")]
+
+
+def write_tables(out: str | Path) -> dict[str, Any]:
+    """Collect a sweep folder and write ``OUT/tables/*`` (see the module docstring).
+
+    Args:
+        out: The sweep folder.
+
+    Returns:
+        ``{"runs", "summary", "layers", "layers_summary", "answers", "info"}``:
+        the frames, the answers and :func:`collect`'s info.
+    """
+    out = Path(out)
+    runs, layers, info = collect(out)
+    summary = summarize(runs)
+    layer_keys = [*GROUP_KEYS, "position", "part", "name", "dim"]
+    layers_summary = summarize(layers, layer_keys) if not layers.empty else pd.DataFrame()
+    answers = capacity_answers(summary)
+    tables = out / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("runs", runs), ("summary", summary)):
+        frame.to_csv(tables / f"{name}.csv", index=False)
+        (tables / f"{name}.json").write_text(json.dumps(_frame_json(frame), indent=1))
+    if not layers.empty:
+        layers.to_csv(tables / "layers.csv", index=False)
+        layers_summary.to_csv(tables / "layers_summary.csv", index=False)
+    (tables / "answers.json").write_text(json.dumps(_json_ready(answers), indent=1))
+    log.info("tables: %d runs, %d configurations in %s", len(runs), len(summary), tables)
+    return {
+        "runs": runs,
+        "summary": summary,
+        "layers": layers,
+        "layers_summary": layers_summary,
+        "answers": answers,
+        "info": info,
+    }

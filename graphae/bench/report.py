@@ -1,0 +1,703 @@
+"""``graphae report DIR``: a Markdown report with plots from a sweep folder.
+
+Writes ``DIR/report.md`` and ``DIR/plots/*.png`` (matplotlib, Agg backend),
+rebuilding ``DIR/tables/*`` first (:func:`graphae.bench.aggregate.write_tables`):
+
+* ``capacity.png`` — probe score vs decoder parameters (log x; parameter-free
+  decoders at labelled positions in the linear part of a symlog axis), one line
+  per encoder (and variant), structure and feature decoders drawn apart, the
+  baselines as horizontal lines;
+* ``loss_vs_probe.png`` — reconstruction loss vs probe score per decoder kind,
+  with Spearman's ρ: does a lower loss mean better features?
+* ``layers.png`` — layer-wise probe curves through encoder and decoder;
+* the answer to the capacity question per dataset, stated from the numbers,
+  tables of every configuration beside its baselines, and the published anchors
+  of ``benchmarks/anchors.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graphae.bench.aggregate import loss_column, primary_metric, write_tables
+from graphae.bench.anchors import default_anchors_path, match_anchors, read_anchors
+
+__all__ = ["write_report"]
+
+log = logging.getLogger(__name__)
+
+_NAMES = {
+    "probe/node_accuracy": "node-probe accuracy",
+    "probe/link_auc": "link-probe AUC",
+    "probe/nmi": "k-means NMI",
+    "link/auc": "decoder link AUC",
+    "recon/loss": "reconstruction loss",
+}
+_KIND_STYLE = {"structure": ("-", "o"), "feature": ("--", "s"), "joint": (":", "^")}
+_BASELINE_STYLE = {"features": "--", "spectral": ":", "untrained": "-."}
+
+
+def _fmt(mean: Any, std: Any = None, scale: float = 1.0, digits: int = 3) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "—"
+    s = f"{scale * float(mean):.{digits}f}"
+    if std is not None and not (isinstance(std, float) and math.isnan(std)):
+        s += f" ± {scale * float(std):.{digits}f}"
+    return s
+
+
+def _params(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{round(float(v)):,}"
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _group_label(row: pd.Series, variants: int) -> str:
+    return f"{row['encoder']}" + (f" / {row['variant']}" if variants > 1 else "")
+
+
+# ------------------------------------------------------------------------- plots
+
+
+def _zero_positions(n: int) -> list[float]:
+    """Distinct x positions in ``[0, 0.8]`` for ``n`` parameter-free decoders (symlog linear part)."""
+    if n <= 1:
+        return [0.0] * n
+    return list(np.linspace(0.0, 0.8, n))
+
+
+def _capacity_x(frame: pd.DataFrame, zero_labels: list[str]) -> pd.Series:
+    """x of each rung: its decoder parameters, or its slot among the parameter-free decoders."""
+    x = frame["params/decoder"].astype(float).copy()
+    slots = dict(zip(zero_labels, _zero_positions(len(zero_labels)), strict=True))
+    for idx in frame.index[x == 0]:
+        x[idx] = slots.get(frame.at[idx, "decoder"], 0.0)
+    return x
+
+
+def _plot_capacity(summary: pd.DataFrame, datasets: list[str], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    models = summary[summary["kind"] == "model"]
+    rows = ["primary", "probe/link_auc"]
+    fig, axes = plt.subplots(
+        len(rows), len(datasets), figsize=(max(7.0, 5.6 * len(datasets)), 8.2), squeeze=False
+    )
+    variants = models["variant"].nunique()
+    handles: list[Any] = []
+    labels: list[str] = []
+    for j, ds in enumerate(datasets):
+        dm = models[models["dataset"] == ds]
+        bl = summary[(summary["kind"] == "baseline") & (summary["dataset"] == ds)]
+        zero = dm.loc[dm["params/decoder"].astype(float) == 0, "decoder"] if len(dm) else []
+        zero_labels = list(dict.fromkeys(zero))
+        for i, which in enumerate(rows):
+            ax = axes[i][j]
+            metric = primary_metric(dm) if which == "primary" else which
+            if dm.empty or metric not in dm or not dm[metric].notna().any():
+                ax.set_visible(False)
+                continue
+            colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+            groups = list(dm.groupby(["encoder", "variant"], sort=False))
+            for g, ((_enc, _var), grp) in enumerate(groups):
+                color = colors[g % len(colors)]
+                label = _group_label(grp.iloc[0], variants)
+                for kind, sub in grp.groupby("decoder_kind", sort=False):
+                    sub = sub.copy()
+                    sub["x"] = _capacity_x(sub, zero_labels)
+                    sub = sub.sort_values("x")
+                    ls, marker = _KIND_STYLE.get(kind, ("-", "o"))
+                    ax.errorbar(
+                        sub["x"],
+                        sub[metric],
+                        yerr=sub.get(f"{metric}_std"),
+                        color=color,
+                        linestyle=ls,
+                        marker=marker,
+                        capsize=3,
+                        label=f"{label} ({kind} decoders)",
+                    )
+                    if g == 0:
+                        for _, r in sub.iterrows():
+                            ax.annotate(
+                                str(r["decoder"]),
+                                (r["x"], r[metric]),
+                                textcoords="offset points",
+                                xytext=(3, 4),
+                                fontsize=7,
+                                rotation=30,
+                            )
+            for _, b in bl.iterrows():
+                if metric in b and not pd.isna(b[metric]):
+                    name = b["baseline"] + (f" ({b['encoder']})" if b["encoder"] else "")
+                    ax.axhline(
+                        b[metric],
+                        color="grey",
+                        linewidth=1,
+                        linestyle=_BASELINE_STYLE.get(b["baseline"], "-"),
+                        label=f"baseline: {name}",
+                    )
+            ax.set_xscale("symlog", linthresh=1.0, linscale=1.0)
+            xmax = float(dm["params/decoder"].max()) if "params/decoder" in dm else 1.0
+            ax.set_xlim(-0.2, max(10.0, xmax * 4))
+            ax.axvspan(-0.2, 0.9, color="0.93", zorder=0)
+            ax.text(
+                0.35,
+                0.01,
+                "0 params",
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                ha="center",
+                va="bottom",
+                color="0.4",
+            )
+            ax.set_xlabel("decoder's own trainable parameters (symlog)")
+            ax.set_ylabel(_NAMES.get(metric, metric))
+            ax.set_title(f"{ds}: {_NAMES.get(metric, metric)} vs decoder capacity", fontsize=10)
+            ax.grid(True, alpha=0.3)
+            if i == 0 and j == 0:
+                handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(
+            handles,
+            labels,
+            loc="lower center",
+            ncol=2 if len(datasets) == 1 else 3,
+            fontsize=8,
+            frameon=False,
+        )
+    fig.tight_layout(
+        rect=(0, 0.03 + 0.02 * math.ceil(len(handles) / (2 if len(datasets) == 1 else 3)), 1, 1)
+    )
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_loss_vs_probe(
+    summary: pd.DataFrame, answers: list[dict[str, Any]], datasets: list[str], path: Path
+) -> None:
+    import matplotlib.pyplot as plt
+
+    models = summary[summary["kind"] == "model"]
+    kinds = [k for k in ("structure", "feature", "joint") if k in set(models["decoder_kind"])]
+    fig, axes = plt.subplots(
+        max(len(kinds), 1),
+        len(datasets),
+        figsize=(5.0 * len(datasets), 4.0 * max(len(kinds), 1)),
+        squeeze=False,
+    )
+    variants = models["variant"].nunique()
+    for j, ds in enumerate(datasets):
+        dm = models[models["dataset"] == ds]
+        metric = primary_metric(dm)
+        for i, kind in enumerate(kinds):
+            ax = axes[i][j]
+            sub = dm[(dm["decoder_kind"] == kind)]
+            loss_col = loss_column(sub) if not sub.empty else None
+            if loss_col is None:
+                ax.set_visible(False)
+                continue
+            rhos = []
+            for (_enc, _var), grp in sub.groupby(["encoder", "variant"], sort=False):
+                label = _group_label(grp.iloc[0], variants)
+                ax.errorbar(
+                    grp[loss_col],
+                    grp[metric],
+                    xerr=grp.get(f"{loss_col}_std"),
+                    yerr=grp.get(f"{metric}_std"),
+                    fmt="o",
+                    capsize=3,
+                    label=label,
+                )
+                for _, r in grp.iterrows():
+                    ax.annotate(
+                        str(r["decoder"]),
+                        (r[loss_col], r[metric]),
+                        textcoords="offset points",
+                        xytext=(3, 3),
+                        fontsize=7,
+                    )
+                for a in answers:
+                    if (a["dataset"], a["encoder"], a["variant"]) == (ds, _enc, _var):
+                        k = a["kinds"].get(kind, {})
+                        if k.get("spearman_loss_vs_probe") is not None:
+                            rhos.append(f"{label}: ρ={k['spearman_loss_vs_probe']:+.2f}")
+            where = (
+                "training graph, selected epoch" if loss_col == "recon/train_loss" else "held out"
+            )
+            loss_name = {"structure": "pair BCE", "feature": "feature loss"}.get(kind, "total loss")
+            ax.set_xlabel(
+                f"reconstruction loss ({loss_name}, {where}; lower = better fit)", fontsize=8
+            )
+            ax.set_ylabel(_NAMES.get(metric, metric))
+            title = f"{ds}, {kind} decoders"
+            if rhos:
+                title += "\nSpearman " + "; ".join(rhos)
+            ax.set_title(title, fontsize=9)
+            ax.grid(True, alpha=0.3)
+            if variants > 1 or sub["encoder"].nunique() > 1:
+                ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_layers(
+    layers_summary: pd.DataFrame, summary: pd.DataFrame, datasets: list[str], path: Path
+) -> bool:
+    import matplotlib.pyplot as plt
+
+    if layers_summary.empty:
+        return False
+    metrics = [
+        m
+        for m in ("probe/node_accuracy", "probe/link_auc")
+        if m in layers_summary and layers_summary[m].notna().any()
+    ]
+    if not metrics:
+        return False
+    fig, axes = plt.subplots(
+        len(metrics),
+        len(datasets),
+        figsize=(max(7.0, 5.6 * len(datasets)), 3.9 * len(metrics) + 1.2),
+        squeeze=False,
+    )
+    variants = summary.loc[summary["kind"] == "model", "variant"].nunique()
+    palette = plt.get_cmap("tab20").colors
+    colors: dict[str, Any] = {}
+    legend: dict[str, Any] = {}
+    for j, ds in enumerate(datasets):
+        dl = layers_summary[layers_summary["dataset"] == ds]
+        feats = summary[
+            (summary["kind"] == "baseline")
+            & (summary["dataset"] == ds)
+            & (summary["baseline"] == "features")
+        ]
+        for i, metric in enumerate(metrics):
+            ax = axes[i][j]
+            if dl.empty:
+                ax.set_visible(False)
+                continue
+            ticks: dict[int, str] = {}
+            if not feats.empty and metric in feats and not pd.isna(feats[metric].iloc[0]):
+                ticks[0] = "x"
+            boundary = None
+            keys = ["kind", "encoder", "decoder", "variant", "baseline"]
+            for _key, grp in dl.groupby(keys, sort=False):
+                grp = grp.sort_values("position")
+                first = grp.iloc[0]
+                if first["kind"] == "baseline":
+                    label = f"untrained {first['encoder']}"
+                    style = {"color": "grey", "linestyle": "-."}
+                else:
+                    label = f"{first['decoder']}" + (
+                        f" / {first['variant']}" if variants > 1 else ""
+                    )
+                    color = colors.setdefault(label, palette[len(colors) % len(palette)])
+                    ls = _KIND_STYLE.get(str(first["decoder_kind"]), ("-", "o"))[0]
+                    style = {"color": color, "linestyle": ls}
+                xs, ys = list(grp["position"]), list(grp[metric])
+                if 0 in ticks:
+                    xs, ys = [0, *xs], [float(feats[metric].iloc[0]), *ys]
+                (line,) = ax.plot(xs, ys, marker="o", markersize=4, label=label, **style)
+                legend.setdefault(label, line)
+                for _, r in grp.iterrows():
+                    ticks.setdefault(int(r["position"]), str(r["name"]).replace(" (z)", "=z"))
+                enc = grp[grp["part"] == "encoder"]
+                if not enc.empty:
+                    boundary = int(enc["position"].max())
+            if boundary is not None:
+                ax.axvline(boundary + 0.5, color="0.6", linewidth=1, linestyle=":")
+                ax.text(
+                    boundary + 0.55,
+                    0.02,
+                    "decoder →",
+                    transform=ax.get_xaxis_transform(),
+                    fontsize=7,
+                    color="0.4",
+                )
+            ax.set_xticks(sorted(ticks), [ticks[k] for k in sorted(ticks)], rotation=30, fontsize=7)
+            ax.set_ylabel(_NAMES.get(metric, metric))
+            ax.set_title(f"{ds}: layer-wise {_NAMES.get(metric, metric)}", fontsize=10)
+            ax.grid(True, alpha=0.3)
+    ncol = 4 if len(datasets) == 1 else 6
+    fig.legend(
+        list(legend.values()),
+        list(legend),
+        loc="lower center",
+        ncol=ncol,
+        fontsize=7,
+        frameon=False,
+    )
+    fig.tight_layout(rect=(0, 0.02 + 0.025 * math.ceil(len(legend) / ncol), 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+# ------------------------------------------------------------------------- text
+
+
+def _kind_sentence(kind: str, k: dict[str, Any], metric: str) -> str:
+    low = k.get("lowest_loss")
+    if low is None:
+        return ""
+    where = "training" if k.get("loss") == "recon/train_loss" else "held-out"
+    if k.get("rungs", 0) < 2:
+        return f" {low['decoder']} is the only {kind} rung."
+    s = (
+        f" Among the {k['rungs']} {kind} rungs the lowest {where} reconstruction loss is "
+        f"{low['decoder']}'s ({low['value']:.4f})"
+    )
+    rho = k.get("spearman_loss_vs_probe")
+    if rho is not None:
+        pv = k["spearman_p"]
+        pt = "p < 0.001" if pv < 0.001 else f"p = {pv:.2g}"
+        trend = (
+            "lower loss went with better probes"
+            if rho < -0.3
+            else "lower loss went with worse probes"
+            if rho > 0.3
+            else "loss and probe score were unrelated"
+        )
+        s += f"; Spearman ρ(loss, {metric}) = {rho:+.2f} ({pt}): {trend}"
+        h = k.get("heldout") or {}
+        if h.get("spearman_loss_vs_probe") is not None:
+            s += f" (held-out loss: ρ = {h['spearman_loss_vs_probe']:+.2f})"
+    return s + "."
+
+
+def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[str]:
+    lines: list[str] = []
+    multi = len({(a["encoder"], a["variant"]) for a in answers}) > 1
+    for a in answers:
+        best = a["best"]
+        if best is None:
+            continue
+        metric = _NAMES.get(a["metric"], a["metric"])
+        head = f"**{a['dataset']}**" + (f" ({a['encoder']}, {a['variant']})" if multi else "")
+        s = (
+            f"{head}: the best {metric} comes from the **{best['decoder']}** decoder "
+            f"({_fmt(best['value'], best['std'])}, {best['n']} seeds)"
+        )
+        ru = a.get("runner_up")
+        if ru is not None:
+            gap = best["value"] - ru["value"]
+            close = (
+                " — within one standard deviation"
+                if best.get("std") is not None and gap < best["std"]
+                else ""
+            )
+            s += f", ahead of {ru['decoder']} ({ru['value']:.3f}) by {gap:.3f}{close}"
+        s += "."
+        vp = a.get("val_pick")
+        if vp is not None and vp["decoder"] != best["decoder"]:
+            s += f" Validation probe accuracy alone would pick {vp['decoder']}."
+        bk = a.get("best_kind")
+        kb = a["kinds"].get(bk or "", {})
+        if kb.get("lowest_loss") is not None and kb.get("rungs", 0) >= 2:
+            where = "training" if kb.get("loss") == "recon/train_loss" else "held-out"
+            if kb.get("best_is_lowest_loss"):
+                s += (
+                    f" **Yes**: it is also the {bk} decoder with the lowest {where} "
+                    "reconstruction loss."
+                )
+            else:
+                s += (
+                    f" **No**: it is not the {bk} decoder with the lowest {where} "
+                    f"reconstruction loss ({kb['lowest_loss']['decoder']})."
+                )
+        for kind, k in a["kinds"].items():
+            s += _kind_sentence(kind, k, metric)
+        bb = a.get("best_baseline")
+        if bb is not None:
+            verdict = "beats" if a.get("beats_baselines") else "does **not** beat"
+            s += (
+                f" The best rung {verdict} the best baseline ({bb['baseline']}, {bb['value']:.3f})."
+            )
+        lp = a.get("link_probe_best")
+        if lp is not None and a["metric"] != "probe/link_auc":
+            s += f" On the link probe the best rung is {lp['decoder']} ({_fmt(lp['value'], lp['std'])})."
+        lines.append("- " + s)
+    return lines
+
+
+def _results_table(summary: pd.DataFrame, ds: str) -> str:
+    dm = summary[summary["dataset"] == ds]
+    metric = primary_metric(dm)
+    cols = [
+        ("decoder link AUC", "link/auc"),
+        (_NAMES.get(metric, metric), metric),
+        ("link-probe AUC", "probe/link_auc"),
+        ("NMI", "probe/nmi"),
+        ("train recon loss", "recon/train_loss"),
+        ("held-out recon loss", "recon/loss"),
+    ]
+    if metric == "probe/link_auc":
+        cols = [c for c in cols if c[1] != "probe/nmi"]
+        ogb = [c for c in dm.columns if c.startswith("link/hits@") and not c.endswith("_std")]
+        cols.insert(1, ("decoder " + ogb[0].split("/")[1], ogb[0])) if ogb else None
+    header = ["configuration", "kind", "decoder params", *[c[0] for c in cols], "s / run", "n"]
+    rows = []
+    variants = dm.loc[dm["kind"] == "model", "variant"].nunique()
+    for _, r in dm.iterrows():
+        if r["kind"] == "baseline":
+            name = f"*baseline: {r['baseline']}*" + (f" ({r['encoder']})" if r["encoder"] else "")
+            kind = "—"
+        else:
+            name = f"{r['encoder']} + **{r['decoder']}**" + (
+                f" / {r['variant']}" if variants > 1 else ""
+            )
+            kind = str(r["decoder_kind"])
+        vals = []
+        for _, c in cols:
+            if c == "link/auc" and r["kind"] == "baseline":
+                c = "link_ip/auc"
+            if (
+                c == "link/auc"
+                and pd.isna(r.get(c, np.nan))
+                and not pd.isna(r.get("link_ip/auc", np.nan))
+            ):
+                vals.append(_fmt(r.get("link_ip/auc"), r.get("link_ip/auc_std")) + " (ip)")
+                continue
+            digits = 4 if c.startswith("recon/") else 3
+            vals.append(_fmt(r.get(c, np.nan), r.get(f"{c}_std", np.nan), digits=digits))
+        rows.append(
+            [
+                name,
+                kind,
+                _params(r.get("params/decoder")),
+                *vals,
+                _fmt(r.get("time/total", np.nan), digits=1),
+                str(int(r["n"])),
+            ]
+        )
+    return _md_table(header, rows)
+
+
+def _layers_table(layers_summary: pd.DataFrame, ds: str) -> str:
+    dl = layers_summary[layers_summary["dataset"] == ds]
+    if dl.empty or "probe/node_accuracy" not in dl:
+        metric = "probe/link_auc"
+    else:
+        metric = "probe/node_accuracy"
+    if dl.empty or metric not in dl:
+        return ""
+    names = dl.sort_values("position")[["position", "name"]].drop_duplicates("position")
+    header = ["configuration", *[str(n).replace(" (z)", " = z") for n in names["name"]]]
+    rows = []
+    for _key, grp in dl.groupby(["kind", "encoder", "decoder", "variant", "baseline"], sort=False):
+        first = grp.iloc[0]
+        label = (
+            f"untrained {first['encoder']}"
+            if first["kind"] == "baseline"
+            else f"{first['decoder']} / {first['variant']}"
+        )
+        by_pos = {int(r["position"]): r for _, r in grp.iterrows()}
+        rows.append(
+            [label] + [_fmt(by_pos[p][metric]) if p in by_pos else "" for p in names["position"]]
+        )
+    return (
+        f"{_NAMES.get(metric, metric)} of each layer's output (mean over seeds):\n\n"
+        + _md_table(header, rows)
+    )
+
+
+def _anchor_table(matched: list[dict[str, Any]]) -> str:
+    header = [
+        "method",
+        "dataset",
+        "metric",
+        "published",
+        "graphae (×100)",
+        "graphae configuration",
+        "source",
+    ]
+    rows = []
+    for a in matched:
+        ours = "—" if a["ours"] is None else _fmt(a["ours"], a["ours_std"], digits=2)
+        conf = a["configuration"]
+        if a["matches"] > 1:
+            conf += f" (best of {a['matches']} matching)"
+        rows.append(
+            [
+                a.get("method", ""),
+                a.get("dataset", ""),
+                a.get("metric", ""),
+                a.get("published", ""),
+                ours,
+                conf,
+                a.get("source", ""),
+            ]
+        )
+    return _md_table(header, rows)
+
+
+def _reproduce_command(spec_text: str) -> str | None:
+    for line in spec_text.splitlines():
+        t = line.strip()
+        if t.startswith("#") and "graphae bench" in t:
+            return t.lstrip("#").strip()
+        if t and not t.startswith("#"):
+            break
+    return None
+
+
+def write_report(out: str | Path, anchors: str | Path | None = None) -> Path:
+    """Rebuild the tables and write ``OUT/report.md`` with ``OUT/plots/*.png``.
+
+    Args:
+        out: The sweep folder.
+        anchors: The anchors file (default ``benchmarks/anchors.md`` of the
+            source tree; the section is left out when there is none).
+
+    Returns:
+        The report path.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    out = Path(out)
+    t = write_tables(out)
+    summary, layers_summary, answers, info = (
+        t["summary"],
+        t["layers_summary"],
+        t["answers"],
+        t["info"],
+    )
+    runs = t["runs"]
+    sweep = info["sweep"]
+    plots = out / "plots"
+    plots.mkdir(exist_ok=True)
+    datasets = list(dict.fromkeys(summary["dataset"])) if not summary.empty else []
+    md: list[str] = []
+    name = sweep.get("name") or out.name
+    md.append(f"# {name}: feature quality vs decoder capacity\n")
+    if sweep.get("description"):
+        md.append(str(sweep["description"]).strip() + "\n")
+    spec_text = (out / "spec.yaml").read_text() if (out / "spec.yaml").is_file() else ""
+    cmd = _reproduce_command(spec_text)
+    total = len(sweep.get("runs", [])) or len(runs)
+    devices = sorted(set(runs["device"].dropna())) if "device" in runs else []
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    md.append(
+        f"Generated by `graphae report {out}` on {stamp} from {len(runs)} finished runs "
+        f"of {total} ({len(summary)} configurations; seeds {sweep.get('seeds', '?')}; "
+        f"device {', '.join(devices) or '?'})."
+    )
+    if cmd:
+        md.append(
+            f"Reproduce with `{cmd}` (finished runs are skipped), then `graphae report {out}`."
+        )
+    md.append(
+        "\nFeature quality is measured on the frozen embeddings of each run's validation-selected "
+        "epoch, apart from the decoder: a logistic-regression node probe (the public split where the "
+        "dataset has one, else a seeded 10/10/80 split), a "
+        "logistic-regression link probe on z_u ⊙ z_v (training pairs → test pairs) and k-means "
+        "NMI. The decoder's own link AUC and its reconstruction loss on the test pairs are shown "
+        "beside them. Values are mean ± sample std over seeds.\n"
+    )
+    if sweep.get("skipped_datasets"):
+        md.append(
+            f"Optional datasets left out (files absent): {', '.join(sweep['skipped_datasets'])}.\n"
+        )
+    md.append("## The answer\n")
+    lines = _answer_lines(answers, summary)
+    md.extend(lines or ["No finished model runs yet."])
+    md.append(
+        "\nReconstruction losses are compared only within a decoder kind. The *training* loss is "
+        "the decoder's own objective on the training graph at the selected epoch (pair BCE for "
+        "structure decoders, MSE or SCE for feature decoders); the *held-out* loss is the pair "
+        "BCE on the test pairs (structure decoders; it also punishes over-confident scores) or "
+        "the feature loss over all nodes (feature decoders)."
+    )
+    if not summary.empty:
+        _plot_capacity(summary, datasets, plots / "capacity.png")
+        _plot_loss_vs_probe(summary, answers, datasets, plots / "loss_vs_probe.png")
+        has_layers = _plot_layers(layers_summary, summary, datasets, plots / "layers.png")
+        md.append("\n## Probe score vs decoder capacity\n")
+        md.append("![probe score vs decoder parameters](plots/capacity.png)\n")
+        md.append(
+            "Parameter-free decoders sit in the shaded band at the left (the linear part of "
+            "the symlog axis), each at its own labelled position. Grey horizontal lines are "
+            "the baselines.\n"
+        )
+        md.append("## Does a lower reconstruction loss mean better features?\n")
+        md.append("![reconstruction loss vs probe score](plots/loss_vs_probe.png)\n")
+        md.append("## Results\n")
+        for ds in datasets:
+            md.append(f"### {ds}\n")
+            md.append(_results_table(summary, ds) + "\n")
+        if has_layers:
+            md.append("## Layer-wise probes\n")
+            md.append(
+                "The same probes on every layer's output, through the encoder and (for the "
+                "mirrored GNN decoders) on through the decoder. `x` is the input features "
+                "(the features baseline); `=z` marks the embedding.\n"
+            )
+            md.append("![layer-wise probes](plots/layers.png)\n")
+            for ds in datasets:
+                table = _layers_table(layers_summary, ds)
+                if table:
+                    md.append(f"### {ds}\n\n{table}\n")
+    apath = Path(anchors) if anchors else default_anchors_path()
+    if apath is not None and apath.is_file() and not summary.empty:
+        matched = match_anchors(read_anchors(apath), summary)
+        present = {d.lower() for d in datasets}
+        matched = [a for a in matched if a.get("dataset", "").lower() in present]
+        if matched:
+            md.append("## Beside the published anchors\n")
+            md.append(
+                f"From `{apath.name}` (sources and protocols there). Protocols differ; "
+                "these are landmarks, not replications.\n"
+            )
+            md.append(_anchor_table(matched) + "\n")
+    md.append("## Runs, time and memory\n")
+    if not runs.empty:
+        trained = runs[runs["kind"] == "model"]
+        md.append(
+            f"- {len(trained)} trained runs, {len(runs) - len(trained)} baseline runs; "
+            f"total run time {runs['time/total'].sum() / 60:.1f} min "
+            f"(training {trained['time/train'].sum() / 60 if not trained.empty else 0:.1f} min)."
+        )
+        if "memory/peak_rss_mb" in runs:
+            md.append(
+                f"- Peak resident memory of the sweep process: {runs['memory/peak_rss_mb'].max():.0f} MiB."
+            )
+        gits = sorted(set(runs["git"].dropna())) if "git" in runs else []
+        if gits:
+            md.append(f"- Source: {', '.join(gits)}.")
+    if info["skipped"]:
+        md.append(
+            f"- Baselines that did not apply: {len(info['skipped'])} "
+            f"({info['skipped'][0]['reason']})."
+        )
+    if info["missing"]:
+        md.append(
+            f"- **{len(info['missing'])} runs not finished** (re-run the sweep command to "
+            "finish them):"
+        )
+        for rid in info["missing"][:20]:
+            err = info["failures"].get(rid)
+            md.append(f"  - `{rid}`" + (f": failed with `{err}`" if err else ": not run yet"))
+    md.append(
+        "\nTables: `tables/runs.csv` (one row per run), `tables/summary.csv` (mean ± std "
+        "per configuration), `tables/layers.csv`, `tables/answers.json`.\n"
+    )
+    path = out / "report.md"
+    path.write_text("\n".join(md))
+    log.info("wrote %s", path)
+    return path

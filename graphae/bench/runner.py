@@ -1,0 +1,528 @@
+"""Run a sweep: resumable, one atomic folder per run, failures logged and retried.
+
+Layout of a sweep folder ``OUT``::
+
+    OUT/sweep.json          the spec's name, source and run ids (what the report reads)
+    OUT/spec.yaml           a copy of the spec text
+    OUT/runs/<run_id>/      one folder per finished run, written atomically:
+        config.json         the RunConfig
+        result.json         metrics, timings, peak memory, device, versions (RunResult)
+        bench.json          the run's labels (dataset, encoder, decoder, variant, seed...)
+        layers.json         layer-wise probes (when the spec asks for them)
+        embeddings.npy, model.pt ...   only when the spec's ``save`` asks for them
+    OUT/failures.jsonl      one JSON line per failed attempt (run id, error line, traceback)
+
+A run is finished when its folder exists (it only ever appears complete, see
+:func:`graphae.rundir.write_atomic_folder`). Re-running the same command skips
+finished runs and retries failed ones, so a crash or Ctrl-C loses at most the
+run in progress. A lock file stops two processes from writing one sweep folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from graphae.bench.spec import RunSpec, SweepSpec
+from graphae.errors import GraphaeError
+
+__all__ = ["SweepOutcome", "finished_runs", "read_failures", "run_one", "run_sweep"]
+
+log = logging.getLogger(__name__)
+
+LOCK = ".bench.lock"
+FAILURES = "failures.jsonl"
+SWEEP = "sweep.json"
+_STALE = re.compile(r"^\..+\.(tmp|old)-[0-9a-f]{8}$")
+
+
+@dataclass
+class SweepOutcome:
+    """What :func:`run_sweep` did.
+
+    Attributes:
+        total: Runs in the sweep.
+        already_done: Runs found finished and skipped.
+        ran: Ids of the runs finished by this call.
+        failed: ``run_id -> error line`` of runs that failed in this call.
+        skipped_datasets: Optional datasets left out (files absent).
+        seconds: Wall time of this call.
+    """
+
+    total: int = 0
+    already_done: int = 0
+    ran: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped_datasets: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every run of the sweep is finished."""
+        return self.already_done + len(self.ran) == self.total
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _error_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+def run_folder(out: Path, run_id: str) -> Path:
+    """``OUT/runs/<run_id>``."""
+    return Path(out) / "runs" / run_id
+
+
+def is_finished(out: Path, run_id: str) -> bool:
+    """Whether a run's folder was written completely."""
+    folder = run_folder(out, run_id)
+    return (folder / "bench.json").is_file() and (folder / ".graphae-run").is_file()
+
+
+def finished_runs(out: Path) -> list[str]:
+    """Ids of every finished run folder under ``OUT/runs``."""
+    runs = Path(out) / "runs"
+    if not runs.is_dir():
+        return []
+    return sorted(p.name for p in runs.iterdir() if p.is_dir() and is_finished(out, p.name))
+
+
+def read_failures(out: Path) -> list[dict[str, Any]]:
+    """Every failed attempt recorded in ``OUT/failures.jsonl`` (oldest first)."""
+    path = Path(out) / FAILURES
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            rows.append(json.loads(line))
+    return rows
+
+
+def _record_failure(out: Path, run: RunSpec, e: BaseException, attempt: int) -> str:
+    line = _error_line(e)
+    rec = {
+        "run_id": run.run_id,
+        "time": _now(),
+        "attempt": attempt,
+        "error": line,
+        "traceback": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+    }
+    with open(Path(out) / FAILURES, "a") as f:
+        f.write(json.dumps(rec) + "\n")
+    return line
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def sweep_lock(out: Path) -> Iterator[None]:
+    """Hold ``OUT/.bench.lock`` (pid, host) for the duration; a stale lock is taken over.
+
+    Raises:
+        GraphaeError: When a live process holds the lock.
+    """
+    path = Path(out) / LOCK
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "since": _now()}
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                holder = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                holder = {}
+            pid = int(holder.get("pid", 0) or 0)
+            same_host = holder.get("host") == me["host"]
+            if pid and pid != me["pid"] and (not same_host or _pid_alive(pid)):
+                raise GraphaeError(
+                    f"another graphae bench (pid {pid} on {holder.get('host')}) is writing {out}; "
+                    f"wait for it, or delete {path} if that process is gone"
+                ) from None
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as f:
+            json.dump(me, f)
+        break
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _check_out(out: Path) -> None:
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise GraphaeError(f"--out {out} is a file; choose a folder for the sweep")
+    if (out / SWEEP).is_file() or not any(out.iterdir()):
+        return
+    raise GraphaeError(
+        f"--out {out} exists and is not a graphae sweep folder (no {SWEEP}); choose a new folder"
+    )
+
+
+def _clean_stale(out: Path) -> None:
+    """Remove temporary folders a killed process left under ``OUT/runs`` (ours only)."""
+    runs = out / "runs"
+    if not runs.is_dir():
+        return
+    for p in runs.iterdir():
+        if p.is_dir() and _STALE.match(p.name):
+            log.info("removing %s left by an interrupted run", p.name)
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _write_sweep(out: Path, spec: SweepSpec, runs: list[RunSpec], skipped: list[str]) -> None:
+    path = out / SWEEP
+    old: dict[str, Any] = {}
+    if path.is_file():
+        with contextlib.suppress(json.JSONDecodeError, OSError):
+            old = json.loads(path.read_text())
+    info = {
+        "name": spec.name,
+        "description": spec.description,
+        "source": spec.source,
+        "created": old.get("created", _now()),
+        "updated": _now(),
+        "seeds": spec.seeds,
+        "skipped_datasets": skipped,
+        "runs": [r.labels() for r in runs],
+    }
+    tmp = path.with_name(f".{SWEEP}.tmp")
+    tmp.write_text(json.dumps(info, indent=1))
+    os.replace(tmp, path)
+    if spec.text:
+        (out / "spec.yaml").write_text(spec.text)
+
+
+class _GraphCache:
+    """Loads each dataset once per sweep."""
+
+    def __init__(self) -> None:
+        self._graphs: dict[str, Any] = {}
+
+    def get(self, config: Any) -> Any:
+        from graphae.train import load_input
+
+        key = json.dumps(
+            [config.dataset, config.graph, config.features, config.feature_ids, config.labels,
+             config.directed, config.data_root], default=str,
+        )  # fmt: skip
+        if key not in self._graphs:
+            self._graphs[key] = load_input(config)
+        return self._graphs[key]
+
+
+def run_one(
+    run: RunSpec,
+    graph: Any,
+    out: Path,
+    *,
+    layers: dict[str, bool] | None = None,
+    save: dict[str, bool] | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Train (or build) one run, probe it, and write its folder atomically.
+
+    Args:
+        run: The run.
+        graph: Its loaded graph.
+        out: The sweep folder.
+        layers: Layer-wise probe switches ``{node, link, nmi}`` (``{}``/None: off).
+        save: ``{embeddings, model, history}``.
+        progress: Show the per-run training progress bar.
+
+    Returns:
+        The run's ``bench.json`` record (labels, status, headline metrics).
+    """
+    from graphae.bench.baselines import BaselineSkipped, baseline_embeddings
+    from graphae.bench.probes import layerwise_probes, probe_embeddings
+    from graphae.embeddings import Embeddings
+    from graphae.results import RunResult
+    from graphae.rundir import save_checkpoint, write_atomic_folder
+    from graphae.train import _peak_memory, fit, make_split
+
+    layers = layers or {}
+    save = save or {}
+    cfg = run.config
+    record: dict[str, Any] = {**run.labels(), "status": "ok", "finished": None}
+    layer_records: list[dict[str, Any]] | None = None
+    model = None
+    z = None
+    t0 = time.perf_counter()
+    if run.kind == "model":
+        if torch.cuda.is_available():  # peak_cuda in result.json is then this run's own
+            torch.cuda.reset_peak_memory_stats()
+        trained = fit(cfg, graph, progress=progress)
+        result, model, z = trained.result, trained.model, trained.z.numpy()
+        train_loss = _train_recon_loss(result.history, result.best_epoch, run.decoder_kind)
+        if train_loss is not None:
+            result.metrics["recon/train_loss"] = train_loss
+        if layers:
+            layer_records = layerwise_probes(
+                model, graph, trained.split, cfg.seed,
+                node=layers.get("node", True), link=layers.get("link", True),
+                nmi=layers.get("nmi", True),
+            )  # fmt: skip
+        result.timings["layers"] = time.perf_counter() - t0 - result.timings["total"]
+    else:
+        split = make_split(graph, cfg)
+        try:
+            z, counts, model = baseline_embeddings(run.baseline or "", cfg, graph, split)
+        except BaselineSkipped as e:
+            record.update(status="skipped", reason=str(e))
+            result = None
+        else:
+            t_probe = time.perf_counter()
+            metrics = probe_embeddings(z, graph, split, cfg.seed)
+            metrics.update(_inner_product_link(z, split, graph))
+            metrics.update({f"params/{k}": v for k, v in counts.items()})
+            if model is not None and layers:
+                layer_records = layerwise_probes(
+                    model, graph, split, cfg.seed, node=layers.get("node", True),
+                    link=layers.get("link", True), nmi=layers.get("nmi", True),
+                )  # fmt: skip
+            total = time.perf_counter() - t0
+            result = RunResult(
+                config=cfg.to_dict(),
+                metrics=metrics,
+                best_epoch=0,
+                epochs_run=0,
+                timings={"total": total, "train": 0.0, "per_epoch": 0.0,
+                         "evaluate": time.perf_counter() - t_probe},
+                memory=_peak_memory(torch.device("cpu")),
+                graph={"name": graph.name, "num_nodes": graph.num_nodes,
+                       "num_edges": graph.num_edges, "num_features": graph.num_features,
+                       "split": {**split.sizes(), "source": split.source}},
+                device="cpu",
+            )  # fmt: skip
+    if result is not None and not save.get("history", True):
+        result.history = []
+    record["finished"] = _now()
+    record["seconds"] = time.perf_counter() - t0
+    if result is not None:
+        record["device"] = result.device
+
+    def write(tmp: Path) -> None:
+        (tmp / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+        (tmp / "bench.json").write_text(json.dumps(record, indent=2))
+        if result is not None:
+            (tmp / "result.json").write_text(result.to_json())
+        if layer_records is not None:
+            (tmp / "layers.json").write_text(json.dumps({"layers": layer_records}, indent=1))
+        if z is not None and save.get("embeddings", False):
+            Embeddings(graph.nodes.ids, z).save(tmp / "embeddings.npy")
+        if model is not None and save.get("model", False):
+            spec = {
+                "config": cfg.to_dict(),
+                "in_channels": graph.num_features,
+                "num_nodes": graph.num_nodes,
+            }
+            save_checkpoint(tmp, model, spec, graph.nodes.to_json())
+
+    write_atomic_folder(run_folder(out, run.run_id), write)
+    if result is not None:
+        record["metrics"] = result.metrics
+    return record
+
+
+def _train_recon_loss(history: list[dict[str, float]], best_epoch: int, kind: str) -> float | None:
+    """The reconstruction loss the decoder reached on the training graph at the selected epoch.
+
+    The epoch's mean training loss of the decoder's kind (``loss/structure`` or
+    ``loss/feature``; the total ``loss`` for joint models), as logged by
+    :func:`graphae.train.fit` (training mode, the epoch's sampled negatives).
+    """
+    rec = next((h for h in history if h.get("epoch") == best_epoch), None)
+    if rec is None:
+        return None
+    key = {"structure": "loss/structure", "feature": "loss/feature"}.get(kind, "loss")
+    value = rec.get(key, rec.get("loss"))
+    return None if value is None else float(value)
+
+
+def _inner_product_link(z: Any, split: Any, graph: Any) -> dict[str, float]:
+    """``link_ip/*``: the parameter-free inner product's link metrics on a baseline's ``z``."""
+    import numpy as np
+
+    from graphae.evaluate import link_metrics, ogb_metrics
+
+    zc = np.asarray(z, dtype=np.float64)
+    out: dict[str, float] = {}
+    for part, pos_pairs, neg_pairs in (
+        ("val/", split.val_pos, split.val_neg),
+        ("", split.test_pos, split.test_neg),
+    ):
+        p, q = pos_pairs.cpu().numpy(), neg_pairs.cpu().numpy()
+        pos = (zc[p[0]] * zc[p[1]]).sum(axis=1)
+        neg = (zc[q[0]] * zc[q[1]]).sum(axis=1)
+        link = link_metrics(pos, neg)
+        ogb = graph.meta.get("ogb_name") if hasattr(graph, "meta") else None
+        if ogb is not None:
+            link.update(ogb_metrics(ogb, pos, neg))
+        out.update({f"{part}link_ip/{k}": float(v) for k, v in link.items()})
+    return out
+
+
+def _headline(record: dict[str, Any]) -> str:
+    m = record.get("metrics") or {}
+    keys = [
+        ("probe/node_accuracy", "node"),
+        ("probe/link_auc", "link-probe"),
+        ("link/auc", "auc"),
+        ("recon/loss", "loss"),
+    ]
+    parts = [f"{short}={m[k]:.3f}" for k, short in keys if k in m]
+    return " ".join(parts)
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: str | Path,
+    *,
+    dry_run: bool = False,
+    retry_failed: bool = True,
+    fail_fast: bool = False,
+    only: str | None = None,
+    max_runs: int | None = None,
+    device: str | None = None,
+    data_root: str | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] | None = None,
+    run_fn: Callable[..., dict[str, Any]] = run_one,
+) -> SweepOutcome:
+    """Run every unfinished run of a sweep.
+
+    Args:
+        spec: The validated spec.
+        out: The sweep folder (created; must be new, empty or an earlier sweep folder).
+        dry_run: List the runs (``echo`` gets one line per run, marked done/failed/todo)
+            and run nothing.
+        retry_failed: Run again the runs that failed before (else leave them).
+        fail_fast: Stop at the first failure (re-raise it).
+        only: Run only runs whose id contains this substring (or matches as a regex).
+        max_runs: Stop after this many runs (for smoke tests).
+        device: Override every run's device (run ids do not change).
+        data_root: Override every run's data root (run ids do not change).
+        progress: Show a progress bar over the sweep (done/total, ETA) and per run.
+        echo: Called with one line per finished or failed run (the CLI prints it).
+        run_fn: The per-run function (tests substitute it).
+
+    Returns:
+        The :class:`SweepOutcome`.
+
+    Raises:
+        GraphaeError: On a folder that is not a sweep folder or is locked.
+        KeyboardInterrupt: Passed on after the runs already finished were kept.
+    """
+    t0 = time.perf_counter()
+    out = Path(out)
+    say = echo or (lambda _s: None)
+    if data_root is not None:  # before runs(): optional datasets are looked for there
+        spec = dataclasses.replace(spec, train={**spec.train, "data_root": data_root})
+    runs = spec.runs()
+    skipped = spec.skipped_datasets()
+    if device is not None:
+        runs = [dataclasses.replace(r, config=r.config.replace(device=device)) for r in runs]
+    selected = runs
+    if only:
+        pat = re.compile(only) if any(c in only for c in "^$[]()*+?\\|") else None
+        selected = [r for r in runs if (pat.search(r.run_id) if pat else only in r.run_id)]
+    outcome = SweepOutcome(total=len(selected), skipped_datasets=skipped)
+    failed_before = {f["run_id"] for f in read_failures(out)} if out.is_dir() else set()
+    done = {r.run_id for r in selected if out.is_dir() and is_finished(out, r.run_id)}
+    outcome.already_done = len(done)
+    if dry_run:
+        for r in selected:
+            state = (
+                "done" if r.run_id in done else "failed" if r.run_id in failed_before else "todo"
+            )
+            say(f"{state:<6} {r.describe()}")
+        for name in skipped:
+            say(f"(skipped: dataset {name} is optional and its files are absent)")
+        return outcome
+    _check_out(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with sweep_lock(out):
+        _clean_stale(out)
+        _write_sweep(out, spec, runs, skipped)
+        todo = [r for r in selected if r.run_id not in done]
+        if not retry_failed:
+            todo = [r for r in todo if r.run_id not in failed_before]
+        if max_runs is not None:
+            todo = todo[:max_runs]
+        attempts: dict[str, int] = {}
+        for f in read_failures(out):
+            attempts[f["run_id"]] = attempts.get(f["run_id"], 0) + 1
+        graphs = _GraphCache()
+        bar = _sweep_bar(outcome.total, outcome.already_done, spec.name, progress)
+        try:
+            for run in todo:
+                bar.set_description(f"{spec.name} {run.dataset} {run.decoder or run.baseline}")
+                try:
+                    graph = graphs.get(run.config)
+                    rec = run_fn(
+                        run, graph, out, layers=spec.layers, save=spec.save, progress=progress
+                    )
+                except Exception as e:  # one failed run must not stop the sweep
+                    attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
+                    line = _record_failure(out, run, e, attempts[run.run_id])
+                    outcome.failed[run.run_id] = line
+                    log.warning("run %s failed: %s", run.run_id, line)
+                    _write(bar, say, f"FAILED {run.run_id}: {line}")
+                    if fail_fast:
+                        raise
+                else:
+                    outcome.ran.append(run.run_id)
+                    status = rec.get("status", "ok")
+                    msg = _headline(rec) if status == "ok" else f"skipped: {rec.get('reason')}"
+                    _write(bar, say, f"done   {run.run_id} ({rec.get('seconds', 0):.1f} s) {msg}")
+                bar.update(1)
+        finally:
+            bar.close()
+            outcome.seconds = time.perf_counter() - t0
+    return outcome
+
+
+def _write(bar: Any, say: Callable[[str], None], line: str) -> None:
+    """Print a line above the progress bar (the bar is redrawn below it)."""
+    if getattr(bar, "disable", True):
+        say(line)
+        return
+    with bar.external_write_mode():
+        say(line)
+
+
+def _sweep_bar(total: int, initial: int, name: str, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total, initial=initial, desc=name, unit="run", disable=not enabled, dynamic_ncols=True
+    )

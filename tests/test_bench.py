@@ -1,0 +1,592 @@
+"""The benchmark harness: spec -> runs -> tables -> report, resume, failures, probes, baselines.
+
+Sweeps run on the karate club (34 nodes, no files needed) for a few epochs. The
+probe-near-chance / near-one checks of the underlying probes live in
+``test_evaluate.py``; here they are checked through the bench's own wrapper.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from graphae.bench import load_spec, parse_spec, run_sweep, write_report, write_tables
+from graphae.bench.aggregate import capacity_answers
+from graphae.bench.anchors import match_anchors, read_anchors
+from graphae.bench.baselines import normalized_adjacency, spectral_embedding
+from graphae.bench.probes import layer_outputs, probe_embeddings
+from graphae.bench.runner import is_finished, read_failures, run_one
+from graphae.errors import GraphaeError
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY = {
+    "name": "tiny",
+    "datasets": ["karate"],
+    "encoders": ["gcn"],
+    "decoders": ["inner_product", "mirror"],
+    "seeds": 1,
+    "train": {"epochs": 5, "patience": 0, "hidden_channels": 8, "out_channels": 4, "device": "cpu"},
+    "baselines": ["untrained", "features", "spectral"],
+}
+
+
+def tiny_spec(**changes: Any):
+    return parse_spec({**TINY, **changes}, source="tiny.yaml")
+
+
+def write_yaml(path: Path, obj: dict[str, Any], command: str = "") -> Path:
+    import yaml
+
+    text = (f"# {command}\n" if command else "") + yaml.safe_dump(obj, sort_keys=False)
+    path.write_text(text)
+    return path
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def test_two_run_sweep_end_to_end_through_the_cli(tmp_path: Path, capsys) -> None:
+    from graphae.cli import main
+
+    cfg = write_yaml(tmp_path / "tiny.yaml", TINY, "graphae bench tiny.yaml --out sweep")
+    out = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as e:
+        main(["bench", str(cfg), "--out", str(out), "--dry-run"])
+    assert e.value.code == 0
+    listed = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("todo")]
+    assert len(listed) == 5  # 2 trained runs + 3 baselines, one line each with its id
+    ids = [ln.split()[1] for ln in listed]
+    assert not out.exists()  # a dry run writes nothing
+
+    with pytest.raises(SystemExit) as e:
+        main(["bench", str(cfg), "--out", str(out), "--no-progress"])
+    assert e.value.code == 0
+    text = capsys.readouterr().out
+    assert "5/5 runs finished" in text and "wrote" in text
+    assert sorted(p.name for p in (out / "runs").iterdir()) == sorted(ids)
+
+    # run folders: config, result (device, timings, memory), labels, layer-wise probes
+    mirror = next((out / "runs").glob("karate-gcn-mirror-*"))
+    assert {"config.json", "result.json", "bench.json", "layers.json", ".graphae-run"} <= {
+        p.name for p in mirror.iterdir()
+    }
+    result = json.loads((mirror / "result.json").read_text())
+    assert result["device"] == "cpu" and result["timings"]["train"] > 0
+    assert result["memory"]["peak_rss"] > 0
+    layers = json.loads((mirror / "layers.json").read_text())["layers"]
+    parts = [rec["part"] for rec in layers]
+    assert parts == ["encoder", "encoder", "decoder", "decoder"]
+    assert layers[-1]["dim"] == 34  # the mirror's last layer is x̂ (identity features, F = N)
+    z_layer = layers[1]  # the last encoder layer is z: the same probes as the run's own metrics
+    for key in ("probe/node_accuracy", "probe/link_auc", "probe/nmi"):
+        assert z_layer[key] == pytest.approx(result["metrics"][key], abs=1e-12)
+
+    # tables
+    runs = pd.read_csv(out / "tables" / "runs.csv")
+    assert len(runs) == 5
+    assert sorted(runs["baseline"].fillna("")) == ["", "", "features", "spectral", "untrained"]
+    models = runs[runs["kind"] == "model"].set_index("decoder")
+    assert models.loc["inner_product", "params/decoder"] == 0
+    assert models.loc["mirror", "params/decoder"] > 0
+    assert models.loc["mirror", "decoder_kind"] == "feature"
+    for col in ("probe/node_accuracy", "probe/link_auc", "probe/nmi"):
+        assert runs[col].between(0, 1).all()
+    summary = pd.read_csv(out / "tables" / "summary.csv")
+    assert len(summary) == 5 and (summary["n"] == 1).all()
+    assert json.loads((out / "tables" / "summary.json").read_text())[0]["dataset"] == "karate"
+
+    # report with plots, stating the answer
+    report = (out / "report.md").read_text()
+    for png in ("capacity.png", "loss_vs_probe.png", "layers.png"):
+        assert (out / "plots" / png).stat().st_size > 5000
+        assert f"plots/{png}" in report
+    assert "the best node-probe accuracy comes from the" in report
+    assert "baseline: spectral" in report
+    assert "graphae bench tiny.yaml --out sweep" in report
+
+
+def test_report_command_on_a_folder_without_runs(tmp_path: Path, capsys) -> None:
+    from graphae.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["report", str(tmp_path)])
+    assert e.value.code == 2
+    assert "holds no runs/ folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- resume and failures
+
+
+def _finished_mtimes(out: Path) -> dict[str, int]:
+    return {
+        p.name: (p / "result.json").stat().st_mtime_ns
+        for p in (out / "runs").iterdir()
+        if (p / "result.json").is_file()
+    }
+
+
+def test_interrupted_sweep_resumes_without_redoing_finished_runs(tmp_path: Path) -> None:
+    spec = tiny_spec(baselines=[])
+    out = tmp_path / "sweep"
+    calls: list[str] = []
+
+    def interrupt_second(run, graph, out_dir, **kw):
+        calls.append(run.run_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the second run
+        return run_one(run, graph, out_dir, **kw)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(spec, out, progress=False, run_fn=interrupt_second)
+    first, second = calls
+    assert is_finished(out, first) and not is_finished(out, second)
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [first]  # no half-written folder
+    assert not (out / ".bench.lock").exists()
+    before = _finished_mtimes(out)
+
+    ran: list[str] = []
+
+    def counting(run, graph, out_dir, **kw):
+        ran.append(run.run_id)
+        return run_one(run, graph, out_dir, **kw)
+
+    outcome = run_sweep(spec, out, progress=False, run_fn=counting)
+    assert ran == [second] and outcome.already_done == 1 and outcome.complete
+    assert _finished_mtimes(out)[first] == before[first]  # the finished run was not redone
+    # a third call has nothing to do
+    outcome = run_sweep(spec, out, progress=False, run_fn=counting)
+    assert ran == [second] and outcome.ran == [] and outcome.already_done == 2
+
+
+def test_failed_run_is_logged_the_sweep_goes_on_and_a_rerun_retries_it(tmp_path: Path) -> None:
+    spec = tiny_spec(baselines=[])
+    out = tmp_path / "sweep"
+    bad = spec.runs()[0].run_id
+
+    def flaky(run, graph, out_dir, **kw):
+        if run.run_id == bad:
+            raise RuntimeError("simulated out of memory\nsecond line")
+        return run_one(run, graph, out_dir, **kw)
+
+    outcome = run_sweep(spec, out, progress=False, run_fn=flaky)
+    assert outcome.failed == {bad: "RuntimeError: simulated out of memory"}
+    assert len(outcome.ran) == 1 and not outcome.complete
+    log = read_failures(out)
+    assert [(f["run_id"], f["attempt"], f["error"]) for f in log] == [
+        (bad, 1, "RuntimeError: simulated out of memory")
+    ]
+    assert "Traceback" in log[0]["traceback"]
+    tables = write_tables(out)
+    assert tables["info"]["failures"] == {bad: "RuntimeError: simulated out of memory"}
+    report = write_report(out).read_text()
+    assert "1 runs not finished" in report and "simulated out of memory" in report
+
+    assert run_sweep(spec, out, progress=False, retry_failed=False).ran == []
+    outcome = run_sweep(spec, out, progress=False)
+    assert outcome.ran == [bad] and outcome.complete
+
+
+def test_stale_temporary_folders_are_cleaned_and_a_live_lock_refuses(tmp_path: Path) -> None:
+    spec = tiny_spec(baselines=[], decoders=["inner_product"])
+    out = tmp_path / "sweep"
+    (out / "runs" / ".x.tmp-0123abcd").mkdir(parents=True)
+    (out / "sweep.json").write_text("{}")
+    run_sweep(spec, out, progress=False)
+    assert not (out / "runs" / ".x.tmp-0123abcd").exists()
+    import socket
+
+    (out / ".bench.lock").write_text(
+        json.dumps({"pid": os.getppid(), "host": socket.gethostname()})
+    )
+    with pytest.raises(GraphaeError, match="another graphae bench"):
+        run_sweep(spec, out, progress=False)
+
+
+def test_out_folder_that_is_not_a_sweep_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("precious")
+    with pytest.raises(GraphaeError, match="not a graphae sweep folder"):
+        run_sweep(tiny_spec(), tmp_path, progress=False)
+    assert (tmp_path / "mine.txt").read_text() == "precious"
+
+
+@pytest.mark.slow
+def test_sigkill_mid_sweep_then_rerun_finishes_it(tmp_path: Path) -> None:
+    cfg = write_yaml(
+        tmp_path / "tiny.yaml", {**TINY, "seeds": 3, "train": {**TINY["train"], "epochs": 200}}
+    )
+    out = tmp_path / "sweep"
+    cmd = [
+        sys.executable,
+        "-m",
+        "graphae.cli",
+        "bench",
+        str(cfg),
+        "--out",
+        str(out),
+        "--no-report",
+        "--no-progress",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while (
+        time.time() < deadline and len(_finished_mtimes(out) if (out / "runs").is_dir() else {}) < 2
+    ):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = _finished_mtimes(out)
+    assert before
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    after = _finished_mtimes(out)
+    assert len(after) == 15
+    assert all(after[k] == v for k, v in before.items())
+    assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]
+
+
+# ---------------------------------------------------------------- spec
+
+
+def test_run_ids_are_stable_and_ignore_where_a_run_executes() -> None:
+    a = [r.run_id for r in tiny_spec().runs()]
+    b = [r.run_id for r in tiny_spec().runs()]
+    assert a == b and len(set(a)) == len(a)
+    assert all(re.fullmatch(r"[a-z0-9-]+-s\d+-[0-9a-f]{10}", i) for i in a)
+    moved = tiny_spec(train={**TINY["train"], "device": "auto", "data_root": "/elsewhere"})
+    assert [r.run_id for r in moved.runs()] == a
+    longer = [r.run_id for r in tiny_spec(train={**TINY["train"], "epochs": 6}).runs()]
+    models = [i for i in a if "baseline" not in i]
+    assert not set(models) & set(longer)
+    # baselines do not depend on training settings: they are shared
+    assert {i for i in a if "baseline" in i} <= set(longer)
+
+
+def test_spec_product_labels_options_variants_and_exclude() -> None:
+    spec = tiny_spec(
+        decoders=[
+            "inner_product",
+            {"name": "mlp", "options": {"depth": 2, "width": 16}},
+            {"name": "bilinear", "options": {"diagonal": True}, "label": "distmult"},
+        ],
+        variants={"plain": {}, "vgae": {"variational": True}},
+        seeds=[3, 7],
+        exclude=[{"decoder": "distmult", "variant": "vgae"}],
+        baselines=["spectral"],
+    )
+    runs = spec.runs()
+    models = [r for r in runs if r.kind == "model"]
+    assert len(models) == (3 * 2 - 1) * 2
+    assert {r.decoder for r in models} == {"inner_product", "mlp-depth2-width16", "distmult"}
+    mlp = next(r for r in models if r.decoder.startswith("mlp"))
+    assert mlp.config.decoder_options == {"depth": 2, "width": 16}
+    assert mlp.config.epochs == 5 and mlp.seed in (3, 7)
+    assert all(r.config.variational for r in models if r.variant == "vgae")
+    assert [r.seed for r in runs if r.kind == "baseline"] == [3, 7]
+
+
+def test_optional_missing_dataset_is_skipped(tmp_path: Path) -> None:
+    spec = tiny_spec(
+        datasets=["karate", {"name": "PubMed", "optional": True}],
+        train={**TINY["train"], "data_root": str(tmp_path)},
+    )
+    assert spec.skipped_datasets() == ["PubMed"]
+    assert {r.dataset for r in spec.runs()} == {"karate"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"decoder": ["inner_product"]},
+            r"unknown top-level key 'decoder' \(did you mean 'decoders'\?\)",
+        ),
+        (
+            {"decoders": ["inner_prod"]},
+            r"decoders\[0\]: unknown decoder 'inner_prod'; valid decoders: .*mirror",
+        ),
+        (
+            {"decoders": [{"name": "mlp", "options": {"deep": 2}}]},
+            r"decoders\[0\]: decoder 'mlp' has no option 'deep' \(did you mean 'depth'\?\); valid options: depth",
+        ),
+        ({"decoders": [{"name": "mlp", "opts": {}}]}, r"decoders\[0\]: unknown key 'opts'"),
+        ({"encoders": ["gcnn"]}, r"unknown encoder 'gcnn'; valid encoders: .*gcn"),
+        (
+            {"train": {"epoch": 3}},
+            r"train: unknown RunConfig field 'epoch' \(did you mean 'epochs'\?\)",
+        ),
+        ({"train": {"decoder": "mlp"}}, r"train: 'decoder' is set by the sweep axes"),
+        ({"train": {"epochs": 0}}, r"invalid value for epochs"),
+        ({"decoders": ["inner_product", "inner_product"]}, r"duplicate label 'inner_product'"),
+        ({"seeds": 0}, r"seeds: need at least one seed"),
+        ({"seeds": [1, 1]}, r"seeds: repeated seeds"),
+        (
+            {"baselines": ["pca"]},
+            r"unknown baseline 'pca'; valid baselines: features, spectral, untrained",
+        ),
+        ({"datasets": ["Coraa"]}, r"datasets\[0\]: .*Coraa"),
+        ({"variants": ["plain"]}, r"variants: expected a mapping"),
+        ({"layers": {"node": "yes"}}, r"layers.node: expected true or false"),
+        ({"exclude": [{"decoderr": "x"}]}, r"exclude\[0\]: unknown key 'decoderr'"),
+    ],
+)
+def test_spec_errors_are_one_clear_line(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(GraphaeError, match=message) as e:
+        parse_spec({**TINY, **change}, source="tiny.yaml")
+    assert "\n" not in str(e.value) and str(e.value).startswith("tiny.yaml")
+
+
+def test_spec_file_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("datasets: [karate\ndecoders: x\n")
+    with pytest.raises(GraphaeError, match=r"bad.yaml: line \d+ invalid YAML"):
+        load_spec(bad)
+    (tmp_path / "empty.yaml").write_text("# nothing\n")
+    with pytest.raises(GraphaeError, match="the spec is empty"):
+        load_spec(tmp_path / "empty.yaml")
+    with pytest.raises(GraphaeError, match="missing 'decoders'"):
+        parse_spec({"datasets": ["karate"]}, source="x.yaml")
+    with pytest.raises(GraphaeError, match="cannot read sweep spec"):
+        load_spec(tmp_path / "absent.yaml")
+
+
+def test_repository_configs_open_with_their_command_and_parse() -> None:
+    from graphae.nn.decoders import decoders
+    from graphae.nn.encoders import encoders
+
+    configs = sorted((REPO / "benchmarks" / "configs").glob("*.yaml"))
+    assert {p.name for p in configs} >= {"capacity-planetoid.yaml", "capacity-ogb.yaml"}
+    for path in configs:
+        first = path.read_text().splitlines()[0]
+        assert re.fullmatch(
+            rf"# graphae bench benchmarks/configs/{re.escape(path.name)} --out \S+.*", first
+        ), first
+        if "embedding" not in encoders.names() and "embedding" in path.read_text():
+            continue  # the auto-decoder encoder (issue 4) is not registered yet
+        spec = load_spec(path)
+        assert spec.runs(skip_missing_optional=False)
+    planetoid = load_spec(REPO / "benchmarks" / "configs" / "capacity-planetoid.yaml")
+    assert {d.name for d in planetoid.decoders} == set(decoders.names())  # the whole ladder
+    assert len(planetoid.seeds) >= 5
+
+
+# ---------------------------------------------------------------- probes and baselines
+
+
+def two_communities(n: int = 40, seed: int = 0):
+    """Two dense blocks joined by a few edges; random features; labels = block."""
+    from torch_geometric.data import Data
+    from torch_geometric.utils import to_undirected
+
+    from graphae.data.graph import Graph, NodeIndex
+
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    edges = []
+    for u in range(n):
+        for v in range(u + 1, n):
+            same = (u < half) == (v < half)
+            if rng.random() < (0.3 if same else 0.01):
+                edges.append((u, v))
+    ei = to_undirected(torch.tensor(edges).t(), num_nodes=n)
+    y = torch.tensor([0] * half + [1] * (n - half))
+    data = Data(
+        x=torch.randn(n, 8, generator=torch.Generator().manual_seed(seed)),
+        edge_index=ei,
+        y=y,
+        num_nodes=n,
+    )
+    return Graph(data, NodeIndex.range(n), "blocks", False, feature_source="file")
+
+
+def test_bench_probes_random_near_chance_and_label_derived_near_one() -> None:
+    from graphae.data.split import random_link_split
+
+    g = two_communities(80)
+    split = random_link_split(g.data.edge_index, g.num_nodes, seed=0)
+    rng = np.random.default_rng(0)
+    noise = probe_embeddings(rng.normal(size=(80, 4)), g, split, seed=0)
+    onehot = np.eye(2)[g.y.numpy()] + 0.01 * rng.normal(size=(80, 2))
+    label = probe_embeddings(onehot, g, split, seed=0)
+    assert noise["probe/node_accuracy"] < 0.75 and noise["probe/nmi"] < 0.2
+    assert abs(noise["probe/link_auc"] - 0.5) < 0.2
+    assert label["probe/node_accuracy"] > 0.95 and label["probe/nmi"] > 0.9
+    # edges are mostly within a block, but so is half of the random negatives
+    assert label["probe/link_auc"] > 0.7
+
+
+def test_spectral_embedding_is_the_truncated_svd_of_the_normalised_adjacency(tiny_graph) -> None:
+    g = tiny_graph()
+    a = normalized_adjacency(g.data.edge_index, 6).toarray()
+    dense = np.zeros((6, 6))
+    ei = g.data.edge_index.numpy()
+    dense[ei[0], ei[1]] = 1
+    dense += np.eye(6)
+    d = dense.sum(1) ** -0.5
+    np.testing.assert_allclose(a, d[:, None] * dense * d[None, :], atol=1e-12)
+    z = spectral_embedding(g.data.edge_index, 6, 2)
+    u, s, _ = np.linalg.svd(a)
+    expect = u[:, :2] * np.sqrt(s[:2])
+    for j in range(2):  # unique up to the sign of each column
+        assert (
+            min(np.abs(z[:, j] - expect[:, j]).max(), np.abs(z[:, j] + expect[:, j]).max()) < 1e-5
+        )
+    np.testing.assert_allclose(z @ z.T, expect @ expect.T, atol=1e-5)  # rank-2 reconstruction
+
+
+def test_layer_outputs_walk_encoder_then_decoder(tiny_graph) -> None:
+    from graphae.data.split import random_link_split
+    from graphae.train import RunConfig, build_model
+
+    g = tiny_graph()
+    split = random_link_split(g.data.edge_index, 6, val_ratio=0.15, test_ratio=0.15, seed=0)
+    for decoder, dec_dims in (
+        ("inner_product", []),
+        ("gnn", [8, 8]),
+        ("mirror", [8, 6]),
+        ("tied", [8, 6]),
+        ("pinv", [8, 6]),
+    ):
+        cfg = RunConfig(graph="x", decoder=decoder, hidden_channels=8, out_channels=4)
+        model = build_model(cfg, 6, 6)
+        outs = layer_outputs(model, g.data.x, split)
+        assert [p for p, _, _ in outs] == ["encoder"] * 2 + ["decoder"] * len(dec_dims)
+        assert [h.shape[1] for _, _, h in outs] == [8, 4, *dec_dims]
+        assert outs[1][1] == "encoder.2 (z)"
+        z = model.encode(g.data.x, split.mp_edge_index)
+        torch.testing.assert_close(outs[1][2], z)
+        if decoder in ("mirror", "tied", "pinv"):  # the decoder's last layer is x̂
+            x_hat = model.reconstruct_features(z, split.mp_edge_index)
+            torch.testing.assert_close(outs[-1][2], x_hat)
+
+
+# ---------------------------------------------------------------- aggregation and anchors
+
+
+def _summary(rows: list[tuple[str, str, int, float, float]]) -> pd.DataFrame:
+    recs = []
+    for i, (dec, kind, params, loss, acc) in enumerate(rows):
+        recs.append(
+            {
+                "kind": "model",
+                "dataset": "D",
+                "encoder": "gcn",
+                "decoder": dec,
+                "decoder_name": dec,
+                "decoder_kind": kind,
+                "variant": "plain",
+                "baseline": "",
+                "n": 5,
+                "order": i,
+                "params/decoder": params,
+                "recon/loss": loss,
+                "probe/node_accuracy": acc,
+                "probe/node_accuracy_std": 0.01,
+                "val/probe/node_accuracy": acc,
+            }
+        )
+    recs.append(
+        {
+            "kind": "baseline",
+            "dataset": "D",
+            "encoder": "",
+            "decoder": "",
+            "decoder_name": "",
+            "decoder_kind": "",
+            "variant": "",
+            "baseline": "features",
+            "n": 5,
+            "order": 99,
+            "probe/node_accuracy": 0.6,
+        }
+    )
+    return pd.DataFrame(recs)
+
+
+def test_capacity_answer_best_rung_lowest_loss_and_spearman() -> None:
+    s = _summary(
+        [
+            ("ip", "structure", 0, 0.90, 0.70),
+            ("mlp1", "structure", 100, 0.80, 0.72),
+            ("mlp2", "structure", 1000, 0.70, 0.68),
+            ("mlp3", "structure", 9000, 0.60, 0.66),
+            ("mirror", "feature", 5000, 0.01, 0.74),
+        ]
+    )
+    (a,) = capacity_answers(s)
+    assert a["best"]["decoder"] == "mirror" and a["best_kind"] == "feature"
+    assert a["runner_up"]["decoder"] == "mlp1"
+    st = a["kinds"]["structure"]
+    assert st["lowest_loss"]["decoder"] == "mlp3" and st["best"]["decoder"] == "mlp1"
+    assert not st["best_is_lowest_loss"]
+    assert st["spearman_loss_vs_probe"] == pytest.approx(0.8)  # lower loss, worse probe
+    assert a["best_baseline"] == {"baseline": "features", "value": 0.6} and a["beats_baselines"]
+
+
+def test_anchors_file_parses_and_matches_conditions() -> None:
+    anchors = read_anchors(REPO / "benchmarks" / "anchors.md")
+    cols = {"method", "dataset", "metric", "published", "graphae metric", "graphae row", "source"}
+    assert len(anchors) >= 20 and all(cols <= set(a) for a in anchors)
+    assert any(a["method"] == "GraphMAE" and a["published"].startswith("84.2") for a in anchors)
+    assert any(a["dataset"] == "ogbl-ddi" and a["published"] == "53.90 ± 4.74" for a in anchors)
+    s = _summary([("inner_product", "structure", 0, 0.9, 0.7)])
+    s["link/auc"] = [0.92, np.nan]
+    s["link/auc_std"] = [0.01, np.nan]
+    s["cfg/variational"] = [False, np.nan]
+    s["cfg/edge_mask"] = [0.0, np.nan]
+    s["cfg/adversarial"] = [False, np.nan]
+    s["cfg/feature_mask"] = [0.0, np.nan]
+    s["dataset"] = ["Cora", "Cora"]
+    got = {
+        (a["method"], a["metric"]): a for a in match_anchors(anchors, s) if a["dataset"] == "Cora"
+    }
+    gae = got[("GAE", "link AUC")]
+    assert gae["ours"] == pytest.approx(92.0) and gae["ours_std"] == pytest.approx(1.0)
+    assert got[("VGAE", "link AUC")]["ours"] is None  # needs variational=true
+    assert got[("MaskGAE", "link AUC")]["ours"] is None  # needs edge_mask > 0
+
+
+def test_answer_uses_the_training_loss_and_reports_the_held_out_one() -> None:
+    s = _summary(
+        [
+            ("ip", "structure", 0, 1.0, 0.70),
+            ("mlp1", "structure", 100, 3.0, 0.72),
+            ("mlp2", "structure", 1000, 6.0, 0.68),
+        ]
+    )
+    s["recon/train_loss"] = [0.9, 0.2, 0.05, np.nan]
+    (a,) = capacity_answers(s)
+    st = a["kinds"]["structure"]
+    assert st["loss"] == "recon/train_loss" and st["lowest_loss"]["decoder"] == "mlp2"
+    assert st["heldout"]["lowest_loss"]["decoder"] == "ip"
+    assert a["best"]["decoder"] == "mlp1" and a["best_is_lowest_loss"] is False
+
+
+def test_only_and_max_runs_select_part_of_a_sweep(tmp_path: Path) -> None:
+    spec = tiny_spec(baselines=["spectral"])
+    seen: list[str] = []
+
+    def record(run, graph, out_dir, **kw):
+        seen.append(run.run_id)
+        return run_one(run, graph, out_dir, **kw)
+
+    outcome = run_sweep(spec, tmp_path / "s", progress=False, only="mirror", run_fn=record)
+    assert outcome.total == 1 and len(seen) == 1 and "mirror" in seen[0]
+    run_sweep(spec, tmp_path / "s", progress=False, max_runs=1, run_fn=record)
+    assert len(seen) == 2 and "spectral" in seen[1]
+    lines: list[str] = []
+    run_sweep(spec, tmp_path / "s", dry_run=True, echo=lines.append)
+    assert sorted(ln.split()[0] for ln in lines) == ["done", "done", "todo"]
