@@ -30,3 +30,19 @@ class InputError(GraphaeError):
 
 class DatasetNotFoundError(GraphaeError):
     """A named dataset is not under the data root and could not be downloaded."""
+
+
+class TrainingInterrupted(Exception):
+    """Training was stopped on request (SIGINT/SIGTERM in the CLI) after a finished epoch.
+
+    Attributes:
+        epoch: The last finished epoch.
+        epochs: The configured number of epochs.
+        checkpoint: Folder holding the checkpoint written at ``epoch``, or ``None``.
+    """
+
+    def __init__(self, epoch: int, epochs: int, checkpoint: object = None) -> None:
+        super().__init__(f"training stopped after epoch {epoch} of {epochs}")
+        self.epoch = epoch
+        self.epochs = epochs
+        self.checkpoint = checkpoint

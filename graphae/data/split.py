@@ -288,3 +288,36 @@ def false_negative_rate(split: LinkSplit, edge_index: torch.Tensor) -> float:
     if negs.numel() == 0:
         return 0.0
     return float(full.contains(negs).sum()) / negs.size(1)
+
+
+def pair_weights(
+    pairs: torch.Tensor,
+    edge_index: torch.Tensor,
+    edge_weight: torch.Tensor,
+    num_nodes: int,
+    directed: bool,
+) -> torch.Tensor:
+    """Weight of each pair, looked up in a weighted edge list.
+
+    For undirected pairs the weight is the largest weight among the edges of
+    the pair (either direction), as the loaders merge duplicates.
+
+    Args:
+        pairs: ``(2, P)`` pairs to look up.
+        edge_index: ``(2, E)`` weighted edges.
+        edge_weight: ``(E,)`` weights.
+        num_nodes: ``N``.
+        directed: Match pairs in their direction only.
+
+    Returns:
+        ``(P,)`` float weights (0 for a pair that is not an edge).
+    """
+    keys = pair_keys(edge_index.cpu(), num_nodes, directed)
+    table, inv = torch.unique(keys, return_inverse=True)
+    w = torch.zeros(table.numel(), dtype=torch.float32)
+    w = w.scatter_reduce(0, inv, edge_weight.cpu().float(), reduce="amax", include_self=False)
+    q = pair_keys(pairs.cpu(), num_nodes, directed)
+    if table.numel() == 0:
+        return torch.zeros(q.numel())
+    pos = torch.searchsorted(table, q).clamp_(max=table.numel() - 1)
+    return torch.where(table[pos] == q, w[pos], torch.zeros(()))
