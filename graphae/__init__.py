@@ -9,6 +9,8 @@ The public API::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
 from graphae.data.datasets import load_dataset
@@ -23,13 +25,31 @@ from graphae.nn.encoders import encoders
 from graphae.results import RunResult
 from graphae.train import RunConfig, TrainedRun, fit
 
+# The scikit-learn interface imports scikit-learn, so it loads on first use
+# (``graphae.GraphAEEmbedder``, ``from graphae import NodeEmbeddingLookup``).
+if TYPE_CHECKING:
+    from graphae.estimator import GraphAEEmbedder, NodeEmbeddingLookup
+
+_LAZY = {"GraphAEEmbedder": "graphae.estimator", "NodeEmbeddingLookup": "graphae.estimator"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'graphae' has no attribute {name!r}")
+
+
 __all__ = [
     "Embeddings",
     "Graph",
+    "GraphAEEmbedder",
     "GraphAutoEncoder",
     "GraphaeError",
     "InputError",
     "LinkSplit",
+    "NodeEmbeddingLookup",
     "NodeIndex",
     "RunConfig",
     "RunResult",
