@@ -234,8 +234,8 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``{"batch_size": 4096, "deterministic": True, "select": "probe"}``.
 
     Attributes:
-        embedding_: ``(n_nodes, d)`` float32 array, the frozen embeddings of the
-            epoch selected on validation, in node order.
+        embedding_: ``(n_nodes, d)`` float32 array (read-only), the frozen
+            embeddings of the epoch selected on validation, in node order.
         embeddings_: The same as :class:`~graphae.embeddings.Embeddings`, keyed
             by node id (save it with ``.save(path)``).
         node_ids_: Node ids of the rows of ``embedding_`` (row numbers for a
