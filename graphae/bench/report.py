@@ -391,7 +391,7 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
         head = f"**{a['dataset']}**" + (f" ({a['encoder']}, {a['variant']})" if multi else "")
         s = (
             f"{head}: the best {metric} comes from the **{best['decoder']}** decoder "
-            f"({_fmt(best['value'], best['std'])}, {best['n']} seeds)"
+            f"({_fmt(best['value'], best['std'])}, {best['n']} seed{'s' if best['n'] != 1 else ''})"
         )
         ru = a.get("runner_up")
         if ru is not None:
