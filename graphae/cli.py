@@ -58,7 +58,7 @@ def train(
     out: Annotated[Path, typer.Option(help="Run folder to write.")] = Path("runs/latest"),
     force: Annotated[bool, typer.Option(help="Write into an existing non-graphae folder (deletes nothing).")] = False,
     encoder: Annotated[str, typer.Option(help="Encoder (`graphae ls encoders`).")] = "gcn",
-    decoder: Annotated[str, typer.Option(help="Structure decoder (`graphae ls decoders`).")] = "inner_product",
+    decoder: Annotated[str, typer.Option(help="Decoder (`graphae ls decoders`): structure, or feature (a feature-only model).")] = "inner_product",
     hidden_channels: Annotated[int, typer.Option(help="Hidden width.")] = 32,
     out_channels: Annotated[int, typer.Option(help="Embedding width.")] = 16,
     num_layers: Annotated[int, typer.Option(help="Encoder layers.")] = 2,
@@ -77,6 +77,51 @@ def train(
     embeddings_format: Annotated[str, typer.Option(help="npy, npz, csv or parquet.")] = "npy",
     data_root: Annotated[Optional[Path], typer.Option(help="Dataset root (default $GRAPHAE_DATA or ./data).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    feature_decoder: Annotated[
+        Optional[str],
+        typer.Option(help="Feature decoder beside --decoder (joint reconstruction), e.g. mirror."),
+    ] = None,
+    feature_decoder_option: Annotated[
+        Optional[list[str]], typer.Option(help="Extra feature-decoder option KEY=VALUE (repeatable).")
+    ] = None,
+    feature_loss: Annotated[str, typer.Option(help="Feature loss: mse or sce.")] = "mse",
+    sce_gamma: Annotated[float, typer.Option(help="Exponent of the SCE feature loss.")] = 2.0,
+    structure_weight: Annotated[float, typer.Option(help="Weight of the structure loss.")] = 1.0,
+    feature_weight: Annotated[float, typer.Option(help="Weight of the feature loss.")] = 1.0,
+    loss: Annotated[
+        str, typer.Option(help="Structure loss: pairs (sampled) or dense (Kipf, <= 20,000 nodes).")
+    ] = "pairs",
+    variational: Annotated[bool, typer.Option(help="VGAE: μ/log σ heads and a KL term.")] = False,
+    kl_weight: Annotated[
+        Optional[float], typer.Option(help="Weight of the KL term (default 1/N).")
+    ] = None,
+    adversarial: Annotated[
+        bool, typer.Option(help="ARGA: adversarial regulariser towards N(0, I).")
+    ] = False,
+    adversarial_weight: Annotated[float, typer.Option(help="Weight of the ARGA loss.")] = 1.0,
+    edge_mask: Annotated[
+        float, typer.Option(help="MaskGAE: fraction of edges masked and reconstructed (0: off).")
+    ] = 0.0,
+    degree_weight: Annotated[
+        float, typer.Option(help="MaskGAE degree-decoder loss weight (0: none).")
+    ] = 0.0,
+    feature_mask: Annotated[
+        float, typer.Option(help="GraphMAE: fraction of nodes with masked features (0: off).")
+    ] = 0.0,
+    feature_noise: Annotated[
+        float, typer.Option(help="Denoising: Gaussian feature noise std (0: off).")
+    ] = 0.0,
+    edge_dropout: Annotated[
+        float, typer.Option(help="Denoising: fraction of edges dropped each step (0: off).")
+    ] = 0.0,
+    variant_option: Annotated[
+        Optional[list[str]],
+        typer.Option(help="Secondary variant setting KEY=VALUE, e.g. replace_rate=0.05."),
+    ] = None,
+    select: Annotated[
+        str, typer.Option(help="Model selection on validation: link, probe or last.")
+    ] = "link",
+    weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = 0.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     """Train a graph autoencoder and write a run folder (config, result, embeddings, model)."""
@@ -109,6 +154,25 @@ def train(
         seed=seed,
         device=device,
         deterministic=deterministic,
+        feature_decoder=feature_decoder,
+        feature_decoder_options=_parse_options(feature_decoder_option, "--feature-decoder-option"),
+        feature_loss=feature_loss,
+        sce_gamma=sce_gamma,
+        structure_weight=structure_weight,
+        feature_weight=feature_weight,
+        loss=loss,
+        variational=variational,
+        kl_weight=kl_weight,
+        adversarial=adversarial,
+        adversarial_weight=adversarial_weight,
+        edge_mask=edge_mask,
+        degree_weight=degree_weight,
+        feature_mask=feature_mask,
+        feature_noise=feature_noise,
+        edge_dropout=edge_dropout,
+        variant_options=_parse_options(variant_option, "--variant-option"),
+        select=select,
+        weight_decay=weight_decay,
     )
     check_out_dir(out, force)  # fail before training, not after
     run = fit(config, progress=progress and sys.stderr.isatty())

@@ -23,8 +23,8 @@ from torch import Tensor
 from graphae.data.graph import Graph
 from graphae.data.split import EdgeSet, LinkSplit, false_negative_rate, random_link_split, sample_negatives
 from graphae.errors import GraphaeError
-from graphae.models import GraphAutoEncoder
-from graphae.nn.decoders import decoders
+from graphae.models import GraphAutoEncoder, resolve_decoders
+from graphae.models import build_model as _build_model
 from graphae.nn.encoders import encoders
 from graphae.results import RunResult
 
@@ -44,7 +44,8 @@ class RunConfig:
         directed: Treat ``graph`` as directed.
         data_root: Dataset root (default ``$GRAPHAE_DATA`` or ``./data``).
         encoder: Encoder name (``graphae ls encoders``).
-        decoder: Structure decoder name (``graphae ls decoders``).
+        decoder: Decoder name (``graphae ls decoders``): a structure decoder, a
+            feature decoder (a feature-only model) or ``"none"``.
         hidden_channels: Hidden width.
         out_channels: Embedding width ``d``.
         num_layers: Encoder layers.
@@ -65,6 +66,30 @@ class RunConfig:
         neg_ratio: Negatives per positive in training.
         batch_size: Positive pairs per step (``None``: one full-batch step per epoch).
         deterministic: Use deterministic algorithms only (bit-identical CPU runs).
+        feature_decoder: Feature decoder beside the structure ``decoder`` (joint
+            GALA/DOMINANT-style reconstruction), or ``None``.
+        feature_decoder_options: Extra feature-decoder keyword arguments.
+        feature_loss: ``"mse"`` or ``"sce"`` (GraphMAE's scaled cosine error).
+        sce_gamma: SCE exponent.
+        structure_weight: Weight of the structure reconstruction loss.
+        feature_weight: Weight of the feature reconstruction loss.
+        loss: Structure loss: ``"pairs"`` (sampled pairs) or ``"dense"`` (Kipf's
+            re-weighted full-graph loss; graphs of at most 20,000 nodes).
+        variational: VGAE: μ / log σ heads, reparameterised ``z``, KL term.
+        kl_weight: Weight of the KL term; ``None`` for ``1/N`` (Kipf & Welling).
+        adversarial: ARGA: a discriminator pushes ``z`` towards ``N(0, I)``.
+        adversarial_weight: Weight of the generator loss.
+        edge_mask: MaskGAE: fraction of training pairs hidden from the encoder each
+            step and reconstructed as the positives (0 = off).
+        degree_weight: MaskGAE degree-decoder loss weight (0 = no degree decoder).
+        feature_mask: GraphMAE: fraction of nodes whose features are replaced by
+            a learnable mask token and reconstructed (0 = off).
+        feature_noise: Denoising: std of Gaussian noise on the encoder's features.
+        edge_dropout: Denoising: fraction of message-passing pairs dropped each step.
+        variant_options: Secondary variant settings (``graphae.models.VARIANT_OPTIONS``).
+        select: Model selection on validation: ``"link"`` (decoder link AUC, or the
+            inner-product AUC without a structure decoder), ``"probe"`` (node-probe
+            accuracy on the validation nodes) or ``"last"`` (the final epoch).
     """
 
     dataset: str | None = None
@@ -95,6 +120,24 @@ class RunConfig:
     neg_ratio: float = 1.0
     batch_size: int | None = None
     deterministic: bool = False
+    feature_decoder: str | None = None
+    feature_decoder_options: dict[str, Any] = field(default_factory=dict)
+    feature_loss: str = "mse"
+    sce_gamma: float = 2.0
+    structure_weight: float = 1.0
+    feature_weight: float = 1.0
+    loss: str = "pairs"
+    variational: bool = False
+    kl_weight: float | None = None
+    adversarial: bool = False
+    adversarial_weight: float = 1.0
+    edge_mask: float = 0.0
+    degree_weight: float = 0.0
+    feature_mask: float = 0.0
+    feature_noise: float = 0.0
+    edge_dropout: float = 0.0
+    variant_options: dict[str, Any] = field(default_factory=dict)
+    select: str = "link"
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.graph is None):
@@ -110,13 +153,25 @@ class RunConfig:
             "patience": self.patience >= 0,
             "neg_ratio": self.neg_ratio > 0,
             "batch_size": self.batch_size is None or self.batch_size >= 1,
+            "feature_loss": self.feature_loss in ("mse", "sce"),
+            "sce_gamma": self.sce_gamma > 0,
+            "structure_weight": self.structure_weight >= 0,
+            "feature_weight": self.feature_weight >= 0,
+            "loss": self.loss in ("pairs", "dense"),
+            "kl_weight": self.kl_weight is None or self.kl_weight >= 0,
+            "edge_mask": 0 <= self.edge_mask < 1,
+            "degree_weight": self.degree_weight >= 0,
+            "feature_mask": 0 <= self.feature_mask < 1,
+            "feature_noise": self.feature_noise >= 0,
+            "edge_dropout": 0 <= self.edge_dropout < 1,
+            "select": self.select in ("link", "probe", "last"),
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise GraphaeError(f"invalid value for {', '.join(bad)}: " + ", ".join(
                 f"{k}={getattr(self, k)!r}" for k in bad))
         encoders.get(self.encoder)
-        decoders.get(self.decoder)
+        resolve_decoders(self.decoder, self.feature_decoder)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -212,26 +267,11 @@ def make_split(graph: Graph, config: RunConfig) -> LinkSplit:
     )
 
 
-def build_model(config: RunConfig, in_channels: int, num_nodes: int) -> GraphAutoEncoder:
-    """Encoder + decoder from the registries, sized by ``config``."""
-    enc = encoders.make(
-        config.encoder,
-        in_channels=in_channels,
-        hidden_channels=config.hidden_channels,
-        out_channels=config.out_channels,
-        num_layers=config.num_layers,
-        dropout=config.dropout,
-        num_nodes=num_nodes,
-        **config.encoder_options,
-    )
-    dec = decoders.make(
-        config.decoder,
-        in_channels=config.out_channels,
-        hidden_channels=config.hidden_channels,
-        directed=False,
-        **config.decoder_options,
-    )
-    return GraphAutoEncoder(enc, dec)
+def build_model(config: RunConfig, in_channels: int, num_nodes: int,
+                directed: bool | None = None) -> GraphAutoEncoder:
+    """Encoder, decoder(s) and variants from the registries, sized by ``config``
+    (see :func:`graphae.models.build_model`)."""
+    return _build_model(config, in_channels, num_nodes, directed)
 
 
 def _peak_memory(device: torch.device) -> dict[str, int]:
@@ -295,8 +335,11 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
 
     x = graph.data.x.to(device) if graph.data.x is not None else torch.empty(graph.num_nodes, 0, device=device)
     sp = split.to(device)
-    model = build_model(config, x.size(1), graph.num_nodes).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    model = build_model(config, x.size(1), graph.num_nodes, directed=graph.directed).to(device)
+    # main_parameters(): everything but a regulariser that trains itself (ARGA's discriminator)
+    opt = torch.optim.Adam(model.main_parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    if config.select == "probe" and (graph.y is None or not bool((graph.y >= 0).any())):
+        raise GraphaeError(f"select='probe' needs node labels; {graph.name} has none")
     exclude = EdgeSet(sp.train_pos, graph.num_nodes, directed=split.directed)
     gen = torch.Generator(device=device).manual_seed(config.seed)
 
@@ -309,17 +352,22 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
     for epoch in range(1, config.epochs + 1):
         model.train()
         losses = []
+        parts: dict[str, list[float]] = {}
         for pos in _batches(sp.train_pos, config.batch_size, gen):
             neg = sample_negatives(max(1, int(pos.size(1) * config.neg_ratio)), exclude, generator=gen)
             opt.zero_grad(set_to_none=True)
-            loss, _ = model.loss(x, sp.mp_edge_index, sp.mp_edge_weight, pos, neg)
+            loss, named = model.loss(x, sp.mp_edge_index, sp.mp_edge_weight, pos, neg)
             if not torch.isfinite(loss):
                 raise GraphaeError(f"training diverged at epoch {epoch} (loss {loss.item()}); lower --lr")
             loss.backward()
             opt.step()
+            named.update(model.extra_step())  # regulariser update (ARGA); no-op otherwise
             losses.append(float(loss.detach()))
+            for k, v in named.items():
+                parts.setdefault(k, []).append(v)
         epochs_run = epoch
         record = {"epoch": epoch, "loss": float(np.mean(losses))}
+        record.update({f"loss/{k}": float(np.mean(v)) for k, v in parts.items()})
         if epoch % config.eval_every == 0 or epoch == config.epochs:
             model.eval()
             with torch.no_grad():
@@ -327,8 +375,13 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
                 auc = _val_auc(score_pairs(model, z, sp.val_pos, sp.mp_edge_index),
                                score_pairs(model, z, sp.val_neg, sp.mp_edge_index))
             record["val/auc"] = auc
-            if auc > best["auc"]:
-                best = {"auc": auc, "epoch": epoch,
+            score = auc
+            if config.select == "probe":
+                score = record["val/probe"] = _val_probe(z, graph, config.seed)
+            elif config.select == "last":
+                score = float(epoch)
+            if score > best["auc"]:
+                best = {"auc": score, "epoch": epoch,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
                 bad_evals = 0
             else:
@@ -377,6 +430,18 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
     return TrainedRun(config, model, graph, split, z.detach().float().cpu(), result)
 
 
+def _val_probe(z: Tensor, graph: Graph, seed: int) -> float:
+    """Validation accuracy of the node probe on ``z`` (model selection with ``select="probe"``)."""
+    from graphae.evaluate import node_probe
+
+    masks = {k: getattr(graph.data, k, None) for k in ("train_mask", "val_mask", "test_mask")}
+    masks = {k: (v.cpu().numpy() if v is not None else None) for k, v in masks.items()}
+    if any(v is None for v in masks.values()):
+        masks = {}
+    probe = node_probe(z.detach().float().cpu().numpy(), graph.y.cpu().numpy(), seed=seed, **masks)
+    return float(probe["val_accuracy"])
+
+
 def _batches(pos: Tensor, batch_size: int | None, gen: torch.Generator) -> list[Tensor]:
     """The epoch's positive pairs: all at once, or shuffled mini-batches."""
     if batch_size is None or batch_size >= pos.size(1):
@@ -398,6 +463,12 @@ def measure(model: GraphAutoEncoder, z: Tensor, graph: Graph, split: LinkSplit, 
     The decoder's own link metrics (``link/*``, ``recon/loss``) on validation and
     test, and the decoder-independent probes (``probe/*``) on ``z``.
 
+    A model without a structure decoder (feature-only) has no ``link/*``: its
+    link metrics are those of the parameter-free inner product on ``z``, keyed
+    ``link_ip/*`` to say so, and its ``recon/loss`` is the feature
+    reconstruction loss over all nodes. A model with a feature decoder also
+    reports that loss as ``recon/feature_loss`` (MSE or SCE, as trained).
+
     Args:
         model: The trained model (eval mode).
         z: ``(N, d)`` embeddings on the model's device.
@@ -414,14 +485,24 @@ def measure(model: GraphAutoEncoder, z: Tensor, graph: Graph, split: LinkSplit, 
 
     metrics: dict[str, float] = {}
     ogb_name = graph.meta.get("ogb_name")
+    has_structure = getattr(model, "has_structure_decoder", True)
+    prefix = "link" if has_structure else "link_ip"
     for part, pos_pairs, neg_pairs in (("val/", split.val_pos, split.val_neg), ("", split.test_pos, split.test_neg)):
         pos = score_pairs(model, z, pos_pairs, split.mp_edge_index)
         neg = score_pairs(model, z, neg_pairs, split.mp_edge_index)
         link = link_metrics(pos, neg)
         if ogb_name is not None:
             link.update(ogb_metrics(ogb_name, pos, neg))
-        metrics.update({f"{part}link/{k}": float(v) for k, v in link.items()})
-        metrics[f"{part}recon/loss"] = float(pair_bce(pos, neg))
+        metrics.update({f"{part}{prefix}/{k}": float(v) for k, v in link.items()})
+        if has_structure:
+            metrics[f"{part}recon/loss"] = float(pair_bce(pos, neg))
+    if getattr(model, "feature_decoder", None) is not None and graph.data.x is not None:
+        with torch.no_grad():
+            x = graph.data.x.to(z.device)
+            floss = float(model.feature_recon_loss(x, z, split.mp_edge_index, split.mp_edge_weight))
+        metrics["recon/feature_loss"] = floss
+        if not has_structure:
+            metrics["recon/loss"] = floss
     zc = z.detach().float().cpu().numpy()
     y = graph.y
     if y is not None and bool((y >= 0).any()):

@@ -2,20 +2,68 @@
 
 * Structure decoder: ``decoder(z, pairs, edge_index=None) -> logits (P,)``.
   Logits, never probabilities: losses use ``binary_cross_entropy_with_logits``.
-* Feature decoder: ``decoder(z, edge_index) -> x_hat (N, F)``.
+* Feature decoder: ``decoder(z, edge_index, edge_weight=None) -> x_hat (N, F)``.
 
 Every decoder is registered in :data:`decoders` and reports its capacity:
-``num_parameters()`` counts its *own* trainable parameters (a tied decoder
-borrows the encoder's and counts 0).
+``num_parameters()`` counts its *own* trainable parameters (the tied and
+pseudo-inverse decoders borrow the encoder's weights and count 0) and
+structure decoders give ``flops_per_pair()`` where it makes sense.
+
+The ladder (``graphae ls decoders``):
+
+================  =========  ====================================================  ==============
+name              kind       what                                                  own parameters
+================  =========  ====================================================  ==============
+``inner_product`` structure  ``z_uᵀ z_v``                                           0
+``distance``      structure  ``-‖z_u - z_v‖²`` (``bias=True``: ``+ b``)             0 (1)
+``bilinear``      structure  ``z_uᵀ R z_v``, R symmetrised unless directed          d² (d diagonal)
+``mlp``           structure  MLP on ``z_u ⊙ z_v`` or ``[z_u, z_v]``                 grows with depth×width
+``gnn``           structure  mirrored GCN stack over the graph, then a scorer      mirrors the encoder
+``linear``        feature    ``x̂ = z W + b``                                      d·F + F
+``mirror``        feature    GCN stack with the encoder's widths reversed          mirrors the encoder
+``tied``          feature    the mirror with ``W_lᵀ`` of the encoder, no biases    0
+``pinv``          feature    the mirror with ``pinv(W_l)`` of the encoder          0
+================  =========  ====================================================  ==============
+
+Factories receive keyword *context* from the model builder
+(:data:`DECODER_CONTEXT`: ``in_channels`` = ``d``, ``hidden_channels``,
+``out_channels`` = ``F`` for feature decoders, ``num_layers``, ``directed``,
+``encoder``) and take only the keywords they declare; everything else they
+declare is a user option (``--decoder-option KEY=VALUE``). Use
+:func:`build_decoder`.
 """
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
+import torch
 from torch import Tensor, nn
 
+from graphae.errors import GraphaeError
+from graphae.nn.encoders import Encoder, call_factory, channel_sizes, make_activation
+from graphae.nn.propagation import PropagationCache
 from graphae.registry import Registry
 
 decoders: Registry[Decoder] = Registry("decoder")
+
+#: Keyword arguments the model builder passes to every decoder factory.
+DECODER_CONTEXT = ("in_channels", "hidden_channels", "out_channels", "num_layers", "directed",
+                   "encoder")
+
+_KINDS: dict[str, str] = {}
+
+
+def decoder_kind(name: str) -> str:
+    """``"structure"`` or ``"feature"`` for a registered decoder name."""
+    decoders.get(name)
+    return _KINDS[name.strip().lower().replace("-", "_")]
+
+
+def _register(name: str, kind: str, doc: str) -> Any:
+    _KINDS[name] = kind
+    return decoders.register(name, doc=f"[{kind}] {doc}")
 
 
 class Decoder(nn.Module):
@@ -40,24 +88,508 @@ class Decoder(nn.Module):
                 m.reset_parameters()
 
 
-class InnerProductDecoder(Decoder):
-    """``logit(u, v) = z_uᵀ z_v``, so ``σ(logit)`` is the classic ``σ(ZZᵀ)`` entry. 0 parameters."""
+# ------------------------------------------------------------------ structure
+
+
+class StructureDecoder(Decoder):
+    """Scores node pairs: ``(z, pairs, edge_index) -> logits (P,)``."""
+
+    kind = "structure"
+    needs_graph: bool = False
 
     def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
         """Score pairs.
 
         Args:
             z: ``(N, d)`` embeddings.
-            pairs: ``(2, P)`` node pairs.
-            edge_index: Unused (structure decoders that propagate need it).
+            pairs: ``(2, P)`` node pairs ``(u, v)``.
+            edge_index: ``(2, E)`` message-passing graph (used by ``gnn`` only).
 
         Returns:
             ``(P,)`` logits.
         """
+        raise NotImplementedError
+
+    def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        """Logits of every ordered pair as an ``(N, N)`` matrix (small graphs only).
+
+        The generic version scores all ``N²`` pairs through :meth:`forward`;
+        decoders with a closed form override it.
+        """
+        n = z.size(0)
+        idx = torch.arange(n, device=z.device)
+        pairs = torch.stack([idx.repeat_interleave(n), idx.repeat(n)])
+        return self(z, pairs, edge_index).view(n, n)
+
+    def flops_per_pair(self) -> int | None:
+        """Multiply-adds ×2 to score one pair from ``z`` (``None`` when not per pair)."""
+        return None
+
+
+class InnerProductDecoder(StructureDecoder):
+    """``logit(u, v) = z_uᵀ z_v``, so ``σ(logit)`` is the classic ``σ(ZZᵀ)`` entry. 0 parameters."""
+
+    def __init__(self, in_channels: int = 0) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+
+    def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
         return (z[pairs[0]] * z[pairs[1]]).sum(dim=-1)
 
+    def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        return z @ z.t()
 
-@decoders.register("inner_product")
-def _inner_product(in_channels: int = 0, hidden_channels: int = 0, directed: bool = False) -> Decoder:
-    """σ(z_uᵀ z_v): the parameter-free inner-product decoder (GAE)."""
-    return InnerProductDecoder()
+    def flops_per_pair(self) -> int | None:
+        return 2 * self.in_channels
+
+
+class DistanceDecoder(StructureDecoder):
+    """``logit(u, v) = b - ‖z_u - z_v‖²``.
+
+    Parameter-free by default (``b = 0``: every probability is ``<= 1/2``, which
+    ranks pairs but is not calibrated). ``bias=True`` learns the scalar ``b``
+    (a Fermi–Dirac-style radius), counted as 1 own parameter.
+    """
+
+    def __init__(self, in_channels: int = 0, bias: bool = False) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        self.bias = nn.Parameter(torch.zeros(())) if bias else None
+
+    def reset_parameters(self) -> None:
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        out = -(z[pairs[0]] - z[pairs[1]]).pow(2).sum(dim=-1)
+        return out + self.bias if self.bias is not None else out
+
+    def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        sq = z.pow(2).sum(dim=-1)
+        out = -(sq[:, None] + sq[None, :] - 2 * z @ z.t()).clamp(min=0)
+        return out + self.bias if self.bias is not None else out
+
+    def flops_per_pair(self) -> int | None:
+        return 3 * self.in_channels
+
+
+class BilinearDecoder(StructureDecoder):
+    """``logit(u, v) = z_uᵀ R z_v``.
+
+    ``R`` is a full ``d×d`` matrix (initialised to the identity, so training
+    starts from the inner product), used as ``(R + Rᵀ)/2`` on undirected
+    graphs so scores are symmetric, and as is (asymmetric) when ``directed``.
+    ``diagonal=True`` keeps only ``diag(r)`` (DistMult-like, ``d`` parameters,
+    always symmetric).
+    """
+
+    def __init__(self, in_channels: int, diagonal: bool = False, directed: bool = False) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        self.diagonal = diagonal
+        self.symmetric = diagonal or not directed
+        shape = (in_channels,) if diagonal else (in_channels, in_channels)
+        self.weight = nn.Parameter(torch.empty(shape))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        with torch.no_grad():
+            if self.diagonal:
+                self.weight.fill_(1.0)
+            else:
+                self.weight.copy_(torch.eye(self.in_channels))
+
+    def relation(self) -> Tensor:
+        """The effective ``(d, d)`` matrix ``R``."""
+        if self.diagonal:
+            return torch.diag(self.weight)
+        return 0.5 * (self.weight + self.weight.t()) if self.symmetric else self.weight
+
+    def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        if self.diagonal:
+            return (z[pairs[0]] * self.weight * z[pairs[1]]).sum(dim=-1)
+        return ((z[pairs[0]] @ self.relation()) * z[pairs[1]]).sum(dim=-1)
+
+    def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        return z @ self.relation() @ z.t()
+
+    def flops_per_pair(self) -> int | None:
+        d = self.in_channels
+        return 3 * d if self.diagonal else 2 * d * d + 2 * d
+
+
+class MLPDecoder(StructureDecoder):
+    """An MLP on a pair's features: ``z_u ⊙ z_v`` (``mode="hadamard"``) or ``[z_u, z_v]``
+    (``mode="concat"``), ``depth`` hidden layers of ``width``, one logit out.
+    ``dropout`` applies to the input of each hidden layer (as MaskGAE's edge decoder).
+
+    ``depth=0`` is a linear map of the pair feature (a weighted inner product
+    plus bias). The concatenation is symmetrised — ``(f([u, v]) + f([v, u]))/2``
+    — unless ``directed``. Capacity grows with ``depth × width``.
+    """
+
+    def __init__(self, in_channels: int, width: int = 64, depth: int = 1, mode: str = "hadamard",
+                 dropout: float = 0.0, activation: str = "relu", directed: bool = False) -> None:
+        super().__init__()
+        if mode not in ("hadamard", "concat"):
+            raise GraphaeError(f"mlp decoder: mode must be hadamard or concat, got {mode!r}")
+        if depth < 0 or width < 1:
+            raise GraphaeError(f"mlp decoder: need depth >= 0 and width >= 1, got {depth}, {width}")
+        self.mode = mode
+        self.dropout = dropout
+        self.symmetric = mode == "hadamard" or not directed
+        self.directed = directed
+        first = in_channels if mode == "hadamard" else 2 * in_channels
+        sizes = [first] + [width] * depth + [1]
+        self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+        self.acts = nn.ModuleList(make_activation(activation, width) for _ in range(depth))
+
+    def _mlp(self, h: Tensor) -> Tensor:
+        for lin, act in zip(self.lins[:-1], self.acts, strict=True):
+            h = act(lin(nn.functional.dropout(h, self.dropout, self.training)))
+        return self.lins[-1](h).squeeze(-1)
+
+    def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        zu, zv = z[pairs[0]], z[pairs[1]]
+        if self.mode == "hadamard":
+            return self._mlp(zu * zv)
+        out = self._mlp(torch.cat([zu, zv], dim=-1))
+        if not self.directed:
+            out = 0.5 * (out + self._mlp(torch.cat([zv, zu], dim=-1)))
+        return out
+
+    def flops_per_pair(self) -> int | None:
+        f = sum(2 * lin.in_features * lin.out_features for lin in self.lins)
+        return f * (2 if self.mode == "concat" and not self.directed else 1)
+
+
+class GCNStack(nn.Module):
+    """GCN layers ``H' = Â H W + b`` over a cached propagation, activation between layers.
+
+    Args:
+        sizes: Widths ``[c_0, ..., c_L]``.
+        activation: Between layers (not after the last unless ``act_last``).
+        act_last: Activate the last layer too.
+        dropout: Dropout on each layer's input.
+    """
+
+    def __init__(self, sizes: list[int], activation: str = "relu", act_last: bool = False,
+                 dropout: float = 0.0) -> None:
+        super().__init__()
+        self.sizes = list(sizes)
+        self.lins = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in itertools.pairwise(sizes))
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(b)) for b in sizes[1:])
+        n_act = len(sizes) - 1 if act_last else len(sizes) - 2
+        self.acts = nn.ModuleList(make_activation(activation, c) for c in sizes[1 : 1 + n_act])
+        self.dropout = dropout
+        self.cache = PropagationCache()
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for act in self.acts:
+            if hasattr(act, "reset_parameters"):
+                act.reset_parameters()
+        for lin, b in zip(self.lins, self.biases, strict=True):
+            nn.init.xavier_uniform_(lin.weight)
+            nn.init.zeros_(b)
+
+    def forward(self, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
+        """``(N, c_0) -> (N, c_L)``."""
+        return self.forward_layers(h, edge_index, edge_weight)[-1]
+
+    def forward_layers(self, h: Tensor, edge_index: Tensor,
+                       edge_weight: Tensor | None = None) -> list[Tensor]:
+        """Output of every layer, ``(N, c_1) ... (N, c_L)`` (layer-wise probing)."""
+        prop = self.cache.get(edge_index, h.size(0), edge_weight)
+        outs = []
+        for i, (lin, b) in enumerate(zip(self.lins, self.biases, strict=True)):
+            h = nn.functional.dropout(h, self.dropout, self.training)
+            h = prop(lin(h)) + b
+            if i < len(self.acts):
+                h = self.acts[i](h)
+            outs.append(h)
+        return outs
+
+
+def _need_graph(name: str, edge_index: Tensor | None) -> Tensor:
+    if edge_index is None:
+        raise GraphaeError(f"the {name} decoder propagates over the graph: pass edge_index")
+    return edge_index
+
+
+class GNNDecoder(StructureDecoder):
+    """A mirrored GCN stack over the message-passing graph, then a pair scorer.
+
+    The stack has the encoder's widths reversed with the input width replaced
+    by ``hidden_channels`` (encoder ``F -> h -> d`` gives ``d -> h -> h``), or
+    ``layers`` layers ``d -> hidden -> ... -> hidden``. Pairs are scored by the
+    inner product (``scorer="inner_product"``, symmetric) or a one-hidden-layer
+    Hadamard MLP (``scorer="mlp"``) on the propagated embeddings.
+    """
+
+    needs_graph = True
+
+    def __init__(self, sizes: list[int], scorer: str = "inner_product",
+                 activation: str = "relu", dropout: float = 0.0) -> None:
+        super().__init__()
+        self.stack = GCNStack(sizes, activation, act_last=False, dropout=dropout)
+        if scorer == "inner_product":
+            self.scorer: StructureDecoder = InnerProductDecoder(sizes[-1])
+        elif scorer == "mlp":
+            self.scorer = MLPDecoder(sizes[-1], width=sizes[-1], depth=1)
+        else:
+            raise GraphaeError(f"gnn decoder: scorer must be inner_product or mlp, got {scorer!r}")
+
+    def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        h = self.stack(z, _need_graph("gnn", edge_index))
+        return self.scorer(h, pairs)
+
+    def forward_layers(self, z: Tensor, edge_index: Tensor | None = None) -> list[Tensor]:
+        """Node representations after each layer of the stack (before the pair scorer)."""
+        return self.stack.forward_layers(z, _need_graph("gnn", edge_index))
+
+    def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        return self.scorer.dense(self.stack(z, _need_graph("gnn", edge_index)))
+
+
+# -------------------------------------------------------------------- feature
+
+
+class FeatureDecoder(Decoder):
+    """Reconstructs node features: ``(z, edge_index, edge_weight) -> x_hat (N, F)``."""
+
+    kind = "feature"
+
+    def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
+        """Reconstruct features.
+
+        Args:
+            z: ``(N, d)`` embeddings.
+            edge_index: ``(2, E)`` message-passing graph.
+            edge_weight: ``(E,)`` optional weights.
+
+        Returns:
+            ``(N, F)`` reconstructed features.
+        """
+        raise NotImplementedError
+
+
+class LinearFeatureDecoder(FeatureDecoder):
+    """``x̂ = z W + b`` per node (no graph); ``d·F (+ F)`` parameters."""
+
+    def __init__(self, in_channels: int, out_channels: int, bias: bool = True) -> None:
+        super().__init__()
+        self.lin = nn.Linear(in_channels, out_channels, bias=bias)
+
+    def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
+        return self.lin(z)
+
+
+class MirrorDecoder(FeatureDecoder):
+    """GCN layers with the encoder's widths reversed (``d -> h -> F``), own weights.
+
+    Args:
+        sizes: ``[d, ..., F]``.
+        activation: Between layers; none after the last.
+        dropout: Dropout on each layer's input.
+    """
+
+    def __init__(self, sizes: list[int], activation: str = "relu", dropout: float = 0.0) -> None:
+        super().__init__()
+        self.stack = GCNStack(sizes, activation, act_last=False, dropout=dropout)
+
+    def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
+        return self.stack(z, edge_index, edge_weight)
+
+    def forward_layers(self, z: Tensor, edge_index: Tensor,
+                       edge_weight: Tensor | None = None) -> list[Tensor]:
+        """Output of every mirror layer, the last being ``x̂`` ``(N, F)``."""
+        return self.stack.forward_layers(z, edge_index, edge_weight)
+
+    def decoder_weights(self) -> list[Tensor]:
+        """``(c_in, c_out)`` weight of each mirror layer, ``d`` side first."""
+        return [lin.weight.t() for lin in self.stack.lins]
+
+
+class _BorrowedMirror(FeatureDecoder):
+    """A mirror whose weights are computed from the encoder's on every call.
+
+    The encoder is referenced, not registered as a submodule: its parameters
+    stay the encoder's (0 own parameters here, no duplicate state-dict keys).
+    """
+
+    def __init__(self, encoder: Encoder, activation: str = "relu") -> None:
+        super().__init__()
+        try:
+            weights = encoder.layer_weights()
+        except NotImplementedError as e:
+            raise GraphaeError(
+                f"the {self.name} decoder needs an encoder with one weight matrix per layer "
+                f"(gcn, gat, linear, mlp); {type(encoder).__name__} has none"
+            ) from e
+        self._encoder = (encoder,)  # a tuple hides it from nn.Module registration
+        self.activation = activation
+        self.sizes = [weights[-1].size(1)] + [w.size(0) for w in reversed(weights)]
+        self._acts = [make_activation(activation, c) for c in self.sizes[1:-1]]
+        if any(sum(p.numel() for p in a.parameters()) for a in self._acts):
+            raise GraphaeError(f"the {self.name} decoder needs a parameter-free activation")
+        self.cache = PropagationCache()
+
+    name = "borrowed"
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder whose weights this decoder borrows."""
+        return self._encoder[0]
+
+    def transform(self, w: Tensor) -> Tensor:
+        """Decoder weight ``(c_out_enc, c_in_enc)`` from an encoder weight ``(c_in, c_out)``."""
+        raise NotImplementedError
+
+    def decoder_weights(self) -> list[Tensor]:
+        """``(c_in, c_out)`` weight of each mirror layer, ``d`` side first."""
+        return [self.transform(w) for w in reversed(self.encoder.layer_weights())]
+
+    def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
+        return self.forward_layers(z, edge_index, edge_weight)[-1]
+
+    def forward_layers(self, z: Tensor, edge_index: Tensor,
+                       edge_weight: Tensor | None = None) -> list[Tensor]:
+        """Output of every mirror layer, the last being ``x̂`` ``(N, F)``."""
+        prop = self.cache.get(edge_index, z.size(0), edge_weight)
+        h = z
+        outs = []
+        weights = self.decoder_weights()
+        for i, w in enumerate(weights):
+            h = prop(h @ w)
+            if i < len(weights) - 1:
+                h = self._acts[i](h)
+            outs.append(h)
+        return outs
+
+
+class TiedDecoder(_BorrowedMirror):
+    """The mirror with each weight the transpose of its encoder counterpart.
+
+    Layer ``l`` of the decoder uses ``W_{L-l}ᵀ``; no biases: 0 own parameters.
+    """
+
+    name = "tied"
+
+    def transform(self, w: Tensor) -> Tensor:
+        return w.t()
+
+
+class PinvDecoder(_BorrowedMirror):
+    """The mirror with the Moore–Penrose pseudo-inverse of each encoder weight.
+
+    ``torch.linalg.pinv`` is recomputed from the encoder every call and is
+    differentiable (gradients flow into the encoder); 0 own parameters.
+    """
+
+    name = "pinv"
+
+    def transform(self, w: Tensor) -> Tensor:
+        return torch.linalg.pinv(w)
+
+
+# ---------------------------------------------------------------------- registry
+
+
+@_register("inner_product", "structure", "z_uᵀz_v, the parameter-free GAE decoder; 0 parameters")
+def _inner_product(in_channels: int = 0) -> Decoder:
+    return InnerProductDecoder(in_channels)
+
+
+@_register("distance", "structure",
+           "-‖z_u-z_v‖²; 0 parameters (bias=true: + a learned scalar, 1 parameter)")
+def _distance(in_channels: int = 0, bias: bool = False) -> Decoder:
+    return DistanceDecoder(in_channels, bias)
+
+
+@_register("bilinear", "structure",
+           "z_uᵀRz_v, full R (d² parameters; symmetrised unless directed) or diagonal=true (d)")
+def _bilinear(in_channels: int, directed: bool = False, diagonal: bool = False) -> Decoder:
+    return BilinearDecoder(in_channels, diagonal, directed)
+
+
+@_register("mlp", "structure",
+           "MLP on z_u⊙z_v (mode=hadamard) or [z_u,z_v] (mode=concat); depth, width, dropout")
+def _mlp(in_channels: int, hidden_channels: int = 64, directed: bool = False, depth: int = 1,
+         width: int | None = None, mode: str = "hadamard", dropout: float = 0.0,
+         activation: str = "relu") -> Decoder:
+    return MLPDecoder(in_channels, width or hidden_channels, depth, mode, dropout, activation,
+                      directed)
+
+
+def _mirror_sizes(in_channels: int, hidden_channels: int, last: int, num_layers: int,
+                  encoder: Encoder | None, layers: int | None) -> list[int]:
+    if layers is None and encoder is not None and getattr(encoder, "sizes", None):
+        sizes = list(reversed(encoder.sizes))
+        return [in_channels, *sizes[1:-1], last]
+    return channel_sizes(in_channels, hidden_channels, last, layers or num_layers)
+
+
+@_register("gnn", "structure",
+           "mirrored GCN stack over the graph, then scorer=inner_product|mlp; layers")
+def _gnn(in_channels: int, hidden_channels: int = 32, num_layers: int = 2,
+         encoder: Encoder | None = None, layers: int | None = None,
+         scorer: str = "inner_product", activation: str = "relu", dropout: float = 0.0) -> Decoder:
+    sizes = _mirror_sizes(in_channels, hidden_channels, hidden_channels, num_layers, encoder, layers)
+    return GNNDecoder(sizes, scorer, activation, dropout)
+
+
+def _need_width(name: str, out_channels: int | None) -> int:
+    if not out_channels:
+        raise GraphaeError(f"the {name} feature decoder needs the feature width out_channels=F")
+    return int(out_channels)
+
+
+@_register("linear", "feature", "x̂ = zW + b per node; d·F + F parameters (bias=false: d·F)")
+def _linear(in_channels: int, out_channels: int | None = None, bias: bool = True) -> Decoder:
+    return LinearFeatureDecoder(in_channels, _need_width("linear", out_channels), bias)
+
+
+@_register("mirror", "feature",
+           "GCN stack with the encoder's widths reversed (d → hidden → F); layers, activation")
+def _mirror(in_channels: int, hidden_channels: int = 32, out_channels: int | None = None,
+            num_layers: int = 2, encoder: Encoder | None = None, layers: int | None = None,
+            activation: str = "relu", dropout: float = 0.0) -> Decoder:
+    f = _need_width("mirror", out_channels)
+    sizes = _mirror_sizes(in_channels, hidden_channels, f, num_layers, encoder, layers)
+    return MirrorDecoder(sizes, activation, dropout)
+
+
+def _need_encoder(name: str, encoder: Encoder | None) -> Encoder:
+    if encoder is None:
+        raise GraphaeError(f"the {name} decoder borrows the encoder's weights: pass encoder=")
+    return encoder
+
+
+@_register("tied", "feature",
+           "mirror with the transposes Wᵀ of the encoder weights; 0 own parameters (borrowed)")
+def _tied(encoder: Encoder | None = None, activation: str = "relu") -> Decoder:
+    return TiedDecoder(_need_encoder("tied", encoder), activation)
+
+
+@_register("pinv", "feature",
+           "mirror with pinv(W) of the encoder weights, recomputed each step; 0 own parameters")
+def _pinv(encoder: Encoder | None = None, activation: str = "relu") -> Decoder:
+    return PinvDecoder(_need_encoder("pinv", encoder), activation)
+
+
+def build_decoder(name: str, options: dict[str, Any] | None = None, **context: Any) -> Decoder:
+    """Build a registered decoder from context and user options.
+
+    Args:
+        name: Registered name (``decoders.names()``).
+        options: Decoder-specific options (``depth``, ``diagonal``...); an option
+            the decoder does not take raises a :class:`GraphaeError` listing the
+            valid ones.
+        **context: Keywords from :data:`DECODER_CONTEXT`; each factory takes
+            the ones it declares.
+
+    Returns:
+        The decoder.
+    """
+    return call_factory("decoder", name, decoders.get(name), context, dict(options or {}))

@@ -2,27 +2,85 @@
 
 Every encoder is registered in :data:`encoders` under a lower snake case name
 and built with the same keyword arguments (``in_channels``, ``hidden_channels``,
-``out_channels``, ``num_layers``, ``dropout``; extras where they apply).
+``out_channels``, ``num_layers``, ``dropout``, ``activation``, ``norm``,
+``act_last``; extras where they apply, e.g. ``heads`` for ``gat``).
 ``forward_layers`` returns every layer's output so the harness can probe the
-whole stack.
+whole stack; ``layer_weights`` returns one ``(c_in, c_out)`` matrix per layer
+where a layer has one (the tied and pseudo-inverse decoders mirror them).
+
+=========  ==========================================================  ==============
+name       layer                                                       layer_weights
+=========  ==========================================================  ==============
+``gcn``    ``Â H W + b`` over the cached normalised adjacency          yes
+``sage``   GraphSAGE mean aggregation (PyG ``SAGEConv``)               no
+``gat``    graph attention, heads concatenated (PyG ``GATConv``)       yes
+``gin``    GIN with a 2-layer MLP per layer (PyG ``GINConv``)          no
+``linear`` one-hop linear GCN ``z = Â X W`` (Salha et al., 2020)       yes
+``mlp``    per-node MLP, ignores the graph                             yes
+=========  ==========================================================  ==============
+
+Edge weights are used by ``gcn`` and ``linear``; ``sage``, ``gat`` and ``gin``
+ignore them (their PyG layers have no scalar edge-weight input).
+
+:class:`VariationalEncoder` wraps any of them into μ / log σ heads (VGAE).
 """
 
 from __future__ import annotations
 
+import inspect
+import itertools
+from collections.abc import Callable
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
+from graphae.errors import GraphaeError
 from graphae.nn.propagation import PropagationCache
 from graphae.registry import Registry
 
 encoders: Registry[Encoder] = Registry("encoder")
 
+#: Keyword arguments ``build_model`` passes to every encoder factory (each factory
+#: receives those it declares).
+ENCODER_CONTEXT = ("in_channels", "hidden_channels", "out_channels", "num_layers", "dropout",
+                   "num_nodes")
 
-def channel_sizes(in_channels: int, hidden_channels: int, out_channels: int, num_layers: int) -> list[int]:
+
+def channel_sizes(
+    in_channels: int, hidden_channels: int, out_channels: int, num_layers: int
+) -> list[int]:
     """Layer widths ``[in, hidden, ..., hidden, out]`` of a ``num_layers`` stack."""
     if num_layers < 1:
         raise ValueError(f"num_layers must be >= 1, got {num_layers}")
     return [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
+
+
+def make_activation(name: str, channels: int) -> nn.Module:
+    """An activation module by name: ``relu``, ``elu``, ``prelu`` (one slope per
+    channel, trainable), ``leaky_relu``, ``tanh`` or ``identity``."""
+    table: dict[str, Callable[[], nn.Module]] = {
+        "relu": nn.ReLU,
+        "elu": nn.ELU,
+        "prelu": lambda: nn.PReLU(channels),
+        "leaky_relu": lambda: nn.LeakyReLU(0.2),
+        "tanh": nn.Tanh,
+        "identity": nn.Identity,
+    }
+    if name not in table:
+        raise GraphaeError(f"unknown activation {name!r}; valid activations: {', '.join(table)}")
+    return table[name]()
+
+
+def make_norm(name: str | None, channels: int) -> nn.Module:
+    """A normalisation module: ``None``/``"none"``, ``"batch"`` or ``"layer"``."""
+    if name is None or name == "none":
+        return nn.Identity()
+    if name == "batch":
+        return nn.BatchNorm1d(channels)
+    if name == "layer":
+        return nn.LayerNorm(channels)
+    raise GraphaeError(f"unknown norm {name!r}; valid norms: none, batch, layer")
 
 
 class Encoder(nn.Module):
@@ -31,11 +89,14 @@ class Encoder(nn.Module):
     Attributes:
         in_channels: Input feature width ``F``.
         out_channels: Embedding width ``d``.
+        sizes: Widths ``[F, h_1, ..., d]`` of the layer stack (mirrored decoders
+            reverse them).
         uses_graph: Whether the output depends on ``edge_index``.
     """
 
     in_channels: int
     out_channels: int
+    sizes: list[int]
     uses_graph: bool = True
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
@@ -72,8 +133,63 @@ class Encoder(nn.Module):
         raise NotImplementedError(f"{type(self).__name__} has no per-layer weight matrices")
 
 
-class GCNEncoder(Encoder):
-    """Kipf & Welling GCN: ``H' = Â H W + b`` with ReLU between layers.
+class LayerStack(Encoder):
+    """Shared skeleton of the layered encoders.
+
+    Each layer: dropout on its input -> layer -> (norm -> activation), the last
+    layer skipping norm and activation unless ``act_last``. Subclasses build
+    ``self.layers`` and implement :meth:`layer`.
+
+    Args:
+        sizes: ``[F, h_1, ..., d]``.
+        dropout: Dropout probability on each layer's input (training only).
+        activation: See :func:`make_activation`.
+        norm: See :func:`make_norm`.
+        act_last: Apply norm and activation after the last layer too.
+    """
+
+    def __init__(self, sizes: list[int], dropout: float = 0.0, activation: str = "relu",
+                 norm: str | None = None, act_last: bool = False) -> None:
+        super().__init__()
+        self.sizes = list(sizes)
+        self.in_channels, self.out_channels = sizes[0], sizes[-1]
+        self.dropout = dropout
+        self.act_last = act_last
+        n_post = len(sizes) - 1 if act_last else len(sizes) - 2
+        self.norms = nn.ModuleList(make_norm(norm, c) for c in sizes[1 : 1 + n_post])
+        self.acts = nn.ModuleList(make_activation(activation, c) for c in sizes[1 : 1 + n_post])
+
+    @property
+    def num_layers(self) -> int:
+        """Number of layers."""
+        return len(self.sizes) - 1
+
+    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
+              ctx: Any) -> Tensor:
+        """Apply layer ``i`` to ``h`` ``(N, c_i)`` -> ``(N, c_{i+1})``."""
+        raise NotImplementedError
+
+    def context(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Any:
+        """Per-call state shared by the layers (e.g. the cached propagation)."""
+        return None
+
+    def forward_layers(
+        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> list[Tensor]:
+        ctx = self.context(x, edge_index, edge_weight)
+        outs = []
+        h = x
+        for i in range(self.num_layers):
+            h = nn.functional.dropout(h, self.dropout, self.training)
+            h = self.layer(i, h, edge_index, edge_weight, ctx)
+            if i < len(self.acts):
+                h = self.acts[i](self.norms[i](h))
+            outs.append(h)
+        return outs
+
+
+class GCNEncoder(LayerStack):
+    """Kipf & Welling GCN: ``H' = Â H W + b`` with an activation between layers.
 
     ``Â = D^-1/2 (A + I) D^-1/2`` is normalised once per graph and cached as a
     CSR matrix (:class:`~graphae.nn.propagation.PropagationCache`); each layer
@@ -85,7 +201,9 @@ class GCNEncoder(Encoder):
         out_channels: ``d``.
         num_layers: Number of GCN layers.
         dropout: Dropout on each layer's input (training only).
-        act_last: Apply ReLU to the last layer too.
+        act_last: Apply norm and activation to the last layer too.
+        activation: See :func:`make_activation`.
+        norm: See :func:`make_norm`.
     """
 
     def __init__(
@@ -96,43 +214,315 @@ class GCNEncoder(Encoder):
         num_layers: int = 2,
         dropout: float = 0.0,
         act_last: bool = False,
+        activation: str = "relu",
+        norm: str | None = None,
     ) -> None:
-        super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
-        self.lins = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in zip(sizes[:-1], sizes[1:]))
+        super().__init__(sizes, dropout, activation, norm, act_last)
+        self.lins = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in itertools.pairwise(sizes))
         self.biases = nn.ParameterList(nn.Parameter(torch.zeros(b)) for b in sizes[1:])
-        self.dropout = dropout
-        self.act_last = act_last
         self.cache = PropagationCache()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Glorot weights, zero biases (as PyG's ``GCNConv``)."""
-        for lin, b in zip(self.lins, self.biases):
+        """Glorot weights, zero biases (as PyG's ``GCNConv``); norms and activations reset."""
+        super().reset_parameters()
+        for lin, b in zip(self.lins, self.biases, strict=True):
             nn.init.xavier_uniform_(lin.weight)
             nn.init.zeros_(b)
 
-    def forward_layers(
-        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
-    ) -> list[Tensor]:
-        prop = self.cache.get(edge_index, x.size(0), edge_weight)
-        outs = []
-        h = x
-        for i, (lin, b) in enumerate(zip(self.lins, self.biases)):
-            h = nn.functional.dropout(h, self.dropout, self.training)
-            h = prop(lin(h)) + b
-            if i < len(self.lins) - 1 or self.act_last:
-                h = torch.relu(h)
-            outs.append(h)
-        return outs
+    def context(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Any:
+        return self.cache.get(edge_index, x.size(0), edge_weight)
+
+    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
+              ctx: Any) -> Tensor:
+        return ctx(self.lins[i](h)) + self.biases[i]
 
     def layer_weights(self) -> list[Tensor]:
         return [lin.weight.t() for lin in self.lins]
 
 
+class LinearEncoder(LayerStack):
+    """One-hop linear GCN ``z = Â X W`` (Salha et al., "Keep it simple", 2020).
+
+    One layer, no bias, no activation: ``hidden_channels`` and ``num_layers`` do
+    not apply.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int = 16, dropout: float = 0.0) -> None:
+        super().__init__([in_channels, out_channels], dropout)
+        self.lins = nn.ModuleList([nn.Linear(in_channels, out_channels, bias=False)])
+        self.cache = PropagationCache()
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Glorot weights."""
+        nn.init.xavier_uniform_(self.lins[0].weight)
+
+    def context(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Any:
+        return self.cache.get(edge_index, x.size(0), edge_weight)
+
+    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
+              ctx: Any) -> Tensor:
+        return ctx(self.lins[i](h))
+
+    def layer_weights(self) -> list[Tensor]:
+        return [self.lins[0].weight.t()]
+
+
+class MLPEncoder(LayerStack):
+    """Per-node MLP ``x -> z`` that ignores the graph (a no-graph baseline)."""
+
+    uses_graph = False
+
+    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
+                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
+                 activation: str = "relu", norm: str | None = None) -> None:
+        sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
+        super().__init__(sizes, dropout, activation, norm, act_last)
+        self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+
+    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
+              ctx: Any) -> Tensor:
+        return self.lins[i](h)
+
+    def layer_weights(self) -> list[Tensor]:
+        return [lin.weight.t() for lin in self.lins]
+
+
+class SAGEEncoder(LayerStack):
+    """GraphSAGE (Hamilton et al.): ``h' = W_1 h + W_2 mean_{u ∈ N(v)} h_u`` (PyG ``SAGEConv``).
+
+    Edge weights are ignored.
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
+                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
+                 activation: str = "relu", norm: str | None = None, aggr: str = "mean") -> None:
+        from torch_geometric.nn import SAGEConv
+
+        sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
+        super().__init__(sizes, dropout, activation, norm, act_last)
+        self.convs = nn.ModuleList(SAGEConv(a, b, aggr=aggr) for a, b in itertools.pairwise(sizes))
+
+    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
+              ctx: Any) -> Tensor:
+        return self.convs[i](h, edge_index)
+
+
+class GATEncoder(LayerStack):
+    """Graph attention (Veličković et al.) with ``heads`` heads concatenated in every layer.
+
+    Each layer's width ``c`` is split into ``heads`` heads of ``c // heads``
+    channels (as GraphMAE does), so the output widths are exactly
+    ``hidden_channels`` / ``out_channels`` and each layer has one weight matrix
+    ``(c_in, c)``. Edge weights are ignored.
+
+    Args:
+        heads: Attention heads; must divide ``hidden_channels`` and ``out_channels``.
+        attn_dropout: Dropout on the attention coefficients.
+        negative_slope: LeakyReLU slope of the attention scores.
+        (others as :class:`GCNEncoder`)
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
+                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
+                 activation: str = "elu", norm: str | None = None, heads: int = 1,
+                 attn_dropout: float = 0.0, negative_slope: float = 0.2) -> None:
+        from torch_geometric.nn import GATConv
+
+        sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
+        bad = [c for c in sizes[1:] if heads < 1 or c % heads]
+        if bad:
+            raise GraphaeError(
+                f"gat: heads={heads} must divide every layer width (hidden_channels and "
+                f"out_channels); {bad[0]} is not divisible"
+            )
+        super().__init__(sizes, dropout, activation, norm, act_last)
+        self.heads = heads
+        self.convs = nn.ModuleList(
+            GATConv(a, b // heads, heads=heads, concat=True, dropout=attn_dropout,
+                    negative_slope=negative_slope)
+            for a, b in itertools.pairwise(sizes)
+        )
+
+    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
+              ctx: Any) -> Tensor:
+        return self.convs[i](h, edge_index)
+
+    def layer_weights(self) -> list[Tensor]:
+        return [conv.lin.weight.t() for conv in self.convs]
+
+
+class GINEncoder(LayerStack):
+    """Graph isomorphism network (Xu et al.): ``h' = MLP((1 + ε) h + Σ_{u ∈ N(v)} h_u)``.
+
+    Each layer's MLP is ``Linear(c_in, hidden) -> ReLU -> Linear(hidden, c_out)``;
+    ``ε`` is trainable when
+    ``train_eps``. Edge weights are ignored.
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
+                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
+                 activation: str = "relu", norm: str | None = None, train_eps: bool = True) -> None:
+        from torch_geometric.nn import GINConv
+
+        sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
+        super().__init__(sizes, dropout, activation, norm, act_last)
+        self.convs = nn.ModuleList(
+            GINConv(nn.Sequential(nn.Linear(a, hidden_channels), nn.ReLU(),
+                                  nn.Linear(hidden_channels, b)), train_eps=train_eps)
+            for a, b in itertools.pairwise(sizes)
+        )
+
+    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
+              ctx: Any) -> Tensor:
+        return self.convs[i](h, edge_index)
+
+
+class VariationalEncoder(Encoder):
+    """VGAE heads around any encoder: μ and log σ from one stack.
+
+    The wrapped encoder is built with ``2 d`` outputs; its last layer's first
+    ``d`` columns are μ and the other ``d`` are log σ. For a GCN this is exactly
+    Kipf & Welling's two GCN heads sharing the hidden layers (a GCN layer with
+    ``2 d`` outputs is the two ``d``-wide layers side by side). ``forward``
+    returns μ (the embedding); :meth:`stats` returns ``(μ, log σ)`` for the
+    reparameterised sample and the KL term. log σ is clamped to ``<= 10`` as PyG does.
+
+    Args:
+        inner: Encoder with ``out_channels == 2 d``.
+    """
+
+    MAX_LOGSTD = 10.0
+
+    def __init__(self, inner: Encoder) -> None:
+        super().__init__()
+        if inner.out_channels % 2:
+            raise ValueError("the inner encoder of a VariationalEncoder needs 2 d outputs")
+        self.inner = inner
+        self.in_channels = inner.in_channels
+        self.out_channels = inner.out_channels // 2
+        self.sizes = [*inner.sizes[:-1], self.out_channels]
+        self.uses_graph = inner.uses_graph
+
+    def stats(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+              ) -> tuple[Tensor, Tensor]:
+        """``(μ, log σ)``, each ``(N, d)``."""
+        out = self.inner(x, edge_index, edge_weight)
+        mu, logstd = out[:, : self.out_channels], out[:, self.out_channels :]
+        return mu, logstd.clamp(max=self.MAX_LOGSTD)
+
+    def forward_layers(
+        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> list[Tensor]:
+        outs = self.inner.forward_layers(x, edge_index, edge_weight)
+        return [*outs[:-1], outs[-1][:, : self.out_channels]]
+
+    def reset_parameters(self) -> None:
+        self.inner.reset_parameters()
+
+    def layer_weights(self) -> list[Tensor]:
+        """The inner weights, the last restricted to the μ head ``(h, d)``."""
+        ws = self.inner.layer_weights()
+        return [*ws[:-1], ws[-1][:, : self.out_channels]]
+
+
+# ---------------------------------------------------------------------- registry
+
 @encoders.register("gcn")
 def _gcn(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
-         dropout: float = 0.0, num_nodes: int | None = None, act_last: bool = False) -> Encoder:
+         dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
+         norm: str | None = None) -> Encoder:
     """Graph convolutional network (Kipf & Welling) over a cached normalised adjacency."""
-    return GCNEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last)
+    return GCNEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
+                      activation, norm)
+
+
+@encoders.register("sage")
+def _sage(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
+          dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
+          norm: str | None = None, aggr: str = "mean") -> Encoder:
+    """GraphSAGE with mean aggregation and a root weight (PyG SAGEConv); no layer_weights."""
+    return SAGEEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
+                       activation, norm, aggr)
+
+
+@encoders.register("gat")
+def _gat(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
+         dropout: float = 0.0, act_last: bool = False, activation: str = "elu",
+         norm: str | None = None, heads: int = 1, attn_dropout: float = 0.0,
+         negative_slope: float = 0.2) -> Encoder:
+    """Graph attention network, `heads` heads concatenated per layer (PyG GATConv)."""
+    return GATEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
+                      activation, norm, heads, attn_dropout, negative_slope)
+
+
+@encoders.register("gin")
+def _gin(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
+         dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
+         norm: str | None = None, train_eps: bool = True) -> Encoder:
+    """Graph isomorphism network, 2-layer MLP per layer (PyG GINConv); no layer_weights."""
+    return GINEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
+                      activation, norm, train_eps)
+
+
+@encoders.register("linear")
+def _linear(in_channels: int, out_channels: int = 16, dropout: float = 0.0) -> Encoder:
+    """One-hop linear GCN z = ÂXW (Salha et al.); hidden_channels/num_layers do not apply."""
+    return LinearEncoder(in_channels, out_channels, dropout)
+
+
+@encoders.register("mlp")
+def _mlp(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
+         dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
+         norm: str | None = None) -> Encoder:
+    """Per-node MLP that ignores the graph (no-graph baseline)."""
+    return MLPEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
+                      activation, norm)
+
+
+def call_factory(kind: str, name: str, factory: Callable[..., Any], context: dict[str, Any],
+                 options: dict[str, Any]) -> Any:
+    """Call a registry factory with the ``context`` keywords it declares plus ``options``.
+
+    Context keywords a factory does not declare are dropped (a ``linear``
+    encoder has no ``hidden_channels``); an option it does not declare is a user
+    error listing the valid ones.
+
+    Raises:
+        GraphaeError: On an unknown option.
+    """
+    params = inspect.signature(factory).parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    unknown = sorted(k for k in options if k not in params and not accepts_any)
+    if unknown:
+        valid = sorted(k for k in params if k not in context)
+        raise GraphaeError(
+            f"{kind} {name!r} has no option {', '.join(map(repr, unknown))}; "
+            f"valid options: {', '.join(valid) or 'none'}"
+        )
+    kw = {k: v for k, v in context.items() if k in params or accepts_any}
+    kw.update(options)
+    return factory(**kw)
+
+
+def build_encoder(name: str, options: dict[str, Any] | None = None, *, variational: bool = False,
+                  **context: Any) -> Encoder:
+    """Build a registered encoder from context (sizes, dropout) and user options.
+
+    Args:
+        name: Registered name (``encoders.names()``).
+        options: Encoder-specific options (``heads``, ``norm``...).
+        variational: Wrap in :class:`VariationalEncoder` (the inner encoder gets
+            ``2 * out_channels`` outputs).
+        **context: Keywords from :data:`ENCODER_CONTEXT`.
+
+    Returns:
+        The encoder.
+    """
+    ctx = dict(context)
+    if variational:
+        ctx["out_channels"] = 2 * int(ctx["out_channels"])
+    enc = call_factory("encoder", name, encoders.get(name), ctx, dict(options or {}))
+    return VariationalEncoder(enc) if variational else enc

@@ -1,0 +1,293 @@
+"""Decoders: one contract test over every registered decoder × encoder, exact values
+on 3-node graphs, and the tied / pseudo-inverse weight identities."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from graphae.errors import GraphaeError
+from graphae.nn.decoders import (
+    BilinearDecoder,
+    DistanceDecoder,
+    InnerProductDecoder,
+    MLPDecoder,
+    build_decoder,
+    decoder_kind,
+    decoders,
+)
+from graphae.nn.encoders import build_encoder, encoders
+from graphae.nn.propagation import normalized_adjacency
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: one thread avoids oversubscription on a shared machine."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+N, F, H, D = 7, 5, 8, 4
+
+
+def graph() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A 7-node graph (cycle + chord), random features, and scored pairs (edges + non-edges)."""
+    g = torch.Generator().manual_seed(0)
+    und = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 0), (1, 4)]
+    ei = torch.tensor(und).t()
+    ei = torch.cat([ei, ei.flip(0)], 1)
+    x = torch.randn(N, F, generator=g)
+    pairs = torch.tensor([[0, 1, 2, 0, 3, 5, 6], [1, 4, 5, 3, 6, 2, 6]])
+    return x, ei, pairs
+
+
+def make(dec_name: str, enc_name: str = "gcn", directed: bool = False):
+    enc = build_encoder(enc_name, in_channels=F, hidden_channels=H, out_channels=D, num_layers=2,
+                        dropout=0.0, num_nodes=N)
+    dec = build_decoder(dec_name, in_channels=D, hidden_channels=H, out_channels=F, num_layers=2,
+                        directed=directed, encoder=enc)
+    return enc, dec
+
+
+def run(dec, z: torch.Tensor, ei: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    return dec(z, pairs, ei) if dec.kind == "structure" else dec(z, ei)
+
+
+def _has_layer_weights(enc) -> bool:
+    try:
+        enc.layer_weights()
+    except NotImplementedError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("enc_name", encoders.names())
+@pytest.mark.parametrize("dec_name", decoders.names())
+def test_decoder_contract(dec_name: str, enc_name: str) -> None:
+    torch.manual_seed(0)
+    x, ei, pairs = graph()
+    enc = build_encoder(enc_name, in_channels=F, hidden_channels=H, out_channels=D, num_layers=2,
+                        dropout=0.0, num_nodes=N)
+    if dec_name in ("tied", "pinv") and not _has_layer_weights(enc):
+        with pytest.raises(GraphaeError, match="one weight matrix per layer"):
+            build_decoder(dec_name, in_channels=D, out_channels=F, encoder=enc)
+        return
+    dec = build_decoder(dec_name, in_channels=D, hidden_channels=H, out_channels=F,
+                        num_layers=2, directed=False, encoder=enc)
+    assert dec.kind == decoder_kind(dec_name)
+    enc.eval()
+    dec.eval()
+    z = enc(x, ei)
+    out = run(dec, z, ei, pairs)
+
+    # shapes and finiteness
+    assert out.shape == ((pairs.size(1),) if dec.kind == "structure" else (N, F))
+    assert torch.isfinite(out).all()
+
+    # gradients flow into the encoder and into every own parameter
+    out.pow(2).sum().backward()
+    enc_grads = [p.grad for p in enc.parameters() if p.requires_grad]
+    assert any(g is not None and g.abs().sum() > 0 for g in enc_grads)
+    for name, p in dec.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+
+    # parameter count = the module's own parameters
+    own = sum(p.numel() for p in dec.parameters() if p.requires_grad)
+    assert dec.num_parameters() == own
+
+    # reset_parameters changes a perturbed decoder's output
+    if own:
+        with torch.no_grad():
+            for p in dec.parameters():
+                p.add_(0.37 * torch.randn_like(p))
+            before = run(dec, z.detach(), ei, pairs)
+            dec.reset_parameters()
+            after = run(dec, z.detach(), ei, pairs)
+        assert not torch.allclose(before, after)
+
+    # symmetric decoders give symmetric scores
+    if dec.kind == "structure" and dec.symmetric:
+        with torch.no_grad():
+            assert torch.allclose(dec(z, pairs, ei), dec(z, pairs.flip(0), ei), atol=1e-5)
+
+    # borrowed weights: tied = encoder transposes, pinv = encoder pseudo-inverses, 0 own params
+    if dec_name in ("tied", "pinv"):
+        assert own == 0 and list(dec.parameters()) == []
+        enc_w = list(reversed(enc.layer_weights()))
+        dec_w = dec.decoder_weights()
+        assert len(dec_w) == len(enc_w)
+        for we, wd in zip(enc_w, dec_w, strict=True):
+            if dec_name == "tied":
+                assert torch.equal(wd, we.t())
+            else:
+                assert torch.allclose(wd, torch.linalg.pinv(we), atol=1e-6)
+        assert "0 own parameters" in decoders.describe(dec_name)
+
+
+@pytest.mark.parametrize("dec_name", [n for n in decoders.names() if decoder_kind(n) == "structure"])
+def test_dense_matches_pairwise(dec_name: str) -> None:
+    torch.manual_seed(1)
+    x, ei, _ = graph()
+    enc, dec = make(dec_name)
+    dec.eval()
+    with torch.no_grad():
+        z = enc(x, ei)
+        dense = dec.dense(z, ei)
+        idx = torch.arange(N)
+        pairs = torch.stack([idx.repeat_interleave(N), idx.repeat(N)])
+        assert torch.allclose(dense.reshape(-1), dec(z, pairs, ei), atol=1e-4)
+
+
+def test_every_decoder_is_listed_with_its_kind() -> None:
+    kinds = {n: decoder_kind(n) for n in decoders.names()}
+    assert kinds == {
+        "bilinear": "structure", "distance": "structure", "gnn": "structure",
+        "inner_product": "structure", "mlp": "structure",
+        "linear": "feature", "mirror": "feature", "pinv": "feature", "tied": "feature",
+    }  # fmt: skip
+    for n, k in kinds.items():
+        assert decoders.describe(n).startswith(f"[{k}]")
+
+
+# ------------------------------------------------------------------ exact values
+
+Z = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+P = torch.tensor([[0, 0, 1], [1, 2, 2]])
+
+
+def test_inner_product_exact() -> None:
+    assert torch.equal(InnerProductDecoder(2)(Z, P), torch.tensor([0.0, 1.0, 2.0]))
+    assert InnerProductDecoder(2).num_parameters() == 0
+
+
+def test_distance_exact() -> None:
+    assert torch.equal(DistanceDecoder(2)(Z, P), torch.tensor([-5.0, -1.0, -2.0]))
+    dec = DistanceDecoder(2, bias=True)
+    assert dec.num_parameters() == 1
+    with torch.no_grad():
+        dec.bias.fill_(0.5)
+    assert torch.equal(dec(Z, P), torch.tensor([-4.5, -0.5, -1.5]))
+
+
+def test_bilinear_exact_symmetric_directed_and_diagonal() -> None:
+    r = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    sym = BilinearDecoder(2, directed=False)
+    dirc = BilinearDecoder(2, directed=True)
+    with torch.no_grad():
+        sym.weight.copy_(r)
+        dirc.weight.copy_(r)
+    pair = torch.tensor([[0], [1]])
+    # z0 = [1, 0], z1 = [0, 2]: z0ᵀ R z1 = 2·r01 = 4; symmetrised r01 = 2.5 -> 5
+    assert torch.allclose(sym(Z, pair), torch.tensor([5.0]))
+    assert torch.allclose(sym(Z, pair.flip(0)), torch.tensor([5.0]))
+    assert torch.allclose(dirc(Z, pair), torch.tensor([4.0]))
+    assert torch.allclose(dirc(Z, pair.flip(0)), torch.tensor([6.0]))  # z1ᵀ R z0 = 2·r10
+    assert sym.num_parameters() == dirc.num_parameters() == 4
+    assert sym.symmetric and not dirc.symmetric
+    diag = BilinearDecoder(2, diagonal=True, directed=True)
+    with torch.no_grad():
+        diag.weight.copy_(torch.tensor([2.0, 3.0]))
+    # z1 = [0, 2], z2 = [1, 1]: 0·2·1 + 2·3·1 = 6
+    assert torch.allclose(diag(Z, torch.tensor([[1], [2]])), torch.tensor([6.0]))
+    assert diag.num_parameters() == 2 and diag.symmetric
+
+
+def test_bilinear_starts_as_inner_product() -> None:
+    assert torch.allclose(BilinearDecoder(2)(Z, P), InnerProductDecoder(2)(Z, P))
+
+
+def test_mlp_depth_zero_is_weighted_inner_product_plus_bias() -> None:
+    dec = MLPDecoder(2, depth=0)
+    with torch.no_grad():
+        dec.lins[0].weight.copy_(torch.tensor([[2.0, -1.0]]))
+        dec.lins[0].bias.fill_(0.5)
+    # z_u ⊙ z_v for (0,1), (0,2), (1,2): [0,0], [1,0], [0,2]
+    assert torch.allclose(dec(Z, P), torch.tensor([0.5, 2.5, -1.5]))
+    assert dec.num_parameters() == 3
+
+
+def test_mlp_capacity_grows_with_depth_and_width() -> None:
+    counts = [MLPDecoder(16, width=w, depth=k).num_parameters() for k, w in ((1, 8), (1, 32), (3, 32))]
+    assert counts == sorted(counts) and len(set(counts)) == 3
+    assert counts[0] == 16 * 8 + 8 + 8 + 1
+
+
+def test_mlp_concat_symmetrised_unless_directed() -> None:
+    torch.manual_seed(0)
+    z = torch.randn(3, 4)
+    und = MLPDecoder(4, width=8, mode="concat", directed=False)
+    assert torch.allclose(und(z, P), und(z, P.flip(0)))
+    dirc = MLPDecoder(4, width=8, mode="concat", directed=True)
+    assert not dirc.symmetric
+    assert not torch.allclose(dirc(z, P), dirc(z, P.flip(0)))
+
+
+def test_tied_decoder_exact_on_a_path() -> None:
+    """Linear encoder z = Â X W; tied decoder x̂ = Â z Wᵀ, checked with a dense Â."""
+    torch.manual_seed(0)
+    ei = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
+    x = torch.randn(3, 4)
+    enc = build_encoder("linear", in_channels=4, out_channels=2, dropout=0.0)
+    dec = build_decoder("tied", encoder=enc)
+    a = normalized_adjacency(ei, 3).to_dense()
+    w = enc.layer_weights()[0]
+    z = enc(x, ei)
+    assert torch.allclose(z, a @ x @ w, atol=1e-6)
+    assert torch.allclose(dec(z, ei), a @ z @ w.t(), atol=1e-6)
+    pinv = build_decoder("pinv", encoder=enc)
+    assert torch.allclose(pinv(z, ei), a @ z @ torch.linalg.pinv(w), atol=1e-5)
+
+
+def test_linear_feature_decoder_exact() -> None:
+    dec = build_decoder("linear", in_channels=2, out_channels=3)
+    with torch.no_grad():
+        dec.lin.weight.copy_(torch.arange(6.0).view(3, 2))
+        dec.lin.bias.copy_(torch.tensor([1.0, 0.0, -1.0]))
+    out = dec(Z, torch.empty(2, 0, dtype=torch.long))
+    assert torch.allclose(out, Z @ torch.arange(6.0).view(3, 2).t() + torch.tensor([1.0, 0.0, -1.0]))
+    assert dec.num_parameters() == 2 * 3 + 3
+
+
+def test_mirror_reverses_the_encoder_widths() -> None:
+    enc = build_encoder("gcn", in_channels=10, hidden_channels=6, out_channels=3, num_layers=3)
+    dec = build_decoder("mirror", in_channels=3, hidden_channels=6, out_channels=10, encoder=enc)
+    assert dec.stack.sizes == [3, 6, 6, 10]
+    assert dec.num_parameters() == 3 * 6 + 6 + 6 * 6 + 6 + 6 * 10 + 10
+    one = build_decoder("mirror", in_channels=3, out_channels=10, encoder=enc, options={"layers": 1})
+    assert one.stack.sizes == [3, 10]
+
+
+def test_pinv_gradient_reaches_the_encoder() -> None:
+    torch.manual_seed(0)
+    x, ei, _ = graph()
+    enc, dec = make("pinv")
+    loss = (dec(enc(x, ei), ei) - x).pow(2).mean()
+    loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in enc.parameters())
+
+
+def test_gnn_decoder_needs_the_graph() -> None:
+    _, dec = make("gnn")
+    with pytest.raises(GraphaeError, match="edge_index"):
+        dec(torch.randn(N, D), torch.tensor([[0], [1]]))
+
+
+def test_unknown_option_and_missing_context_are_user_errors() -> None:
+    with pytest.raises(GraphaeError, match=r"no option 'depht'.*depth"):
+        build_decoder("mlp", {"depht": 2}, in_channels=4)
+    with pytest.raises(GraphaeError, match="pass encoder"):
+        build_decoder("tied")
+    with pytest.raises(GraphaeError, match="feature width"):
+        build_decoder("mirror", in_channels=4)
+    with pytest.raises(GraphaeError, match="unknown decoder"):
+        build_decoder("nope")
+
+
+def test_flops_per_pair() -> None:
+    assert InnerProductDecoder(16).flops_per_pair() == 32
+    assert BilinearDecoder(4).flops_per_pair() == 2 * 16 + 8
+    assert MLPDecoder(4, width=8, depth=1).flops_per_pair() == 2 * (4 * 8 + 8 * 1)
+    assert math.isclose(DistanceDecoder(4).flops_per_pair(), 12)
