@@ -1,0 +1,395 @@
+"""Auto-decoder: the embedding encoder, hybrid tables, joint / alternating training with
+sparse per-row updates, the L2 prior, and latent inference for new nodes (issue 4)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from graphae.autodecoder import (
+    LatentStrategy,
+    PlainStrategy,
+    infer_codes,
+    latent_prior,
+    make_strategy,
+    read_new_edges,
+    sparse_path,
+)
+from graphae.data.graph import NodeIndex
+from graphae.errors import GraphaeError
+from graphae.nn.decoders import decoder_kind, decoders
+from graphae.nn.encoders import build_encoder, encoders
+from graphae.nn.latent import EmbeddingEncoder, HybridEncoder, LatentTable
+from graphae.train import RunConfig, build_model, fit
+from tests.clihelp import RING, run_cli
+
+TWO_CLIQUES = (
+    [(a, b) for a in range(5) for b in range(a + 1, 5)]
+    + [(a, b) for a in range(5, 10) for b in range(a + 1, 10)]
+    + [(4, 5)]
+)
+
+
+def _config(**kw: object) -> RunConfig:
+    base = {
+        "graph": "unused",
+        "encoder": "embedding",
+        "out_channels": 8,
+        "hidden_channels": 8,
+        "epochs": 30,
+        "lr": 0.05,
+        "device": "cpu",
+        "val_ratio": 0.1,
+        "test_ratio": 0.1,
+        "patience": 0,
+    }
+    base.update(kw)
+    return RunConfig(**base)  # type: ignore[arg-type]
+
+
+def _trained(tiny_graph, decoder: str = "mlp", **kw: object):
+    g = tiny_graph(TWO_CLIQUES)
+    return fit(_config(decoder=decoder, **kw), graph=g)
+
+
+# ------------------------------------------------------------------ the encoder
+
+
+def test_embedding_encoder_is_registered_and_ignores_the_graph() -> None:
+    assert "embedding" in encoders.names()
+    enc = build_encoder("embedding", {"init_std": 0.5}, in_channels=3, out_channels=4, num_nodes=6)
+    assert isinstance(enc, EmbeddingEncoder) and not enc.uses_graph
+    x = torch.randn(6, 3)
+    a = enc(x, torch.tensor([[0, 1], [1, 0]]))
+    b = enc(torch.zeros(6, 0), torch.empty(2, 0, dtype=torch.long))
+    assert a.shape == (6, 4) and torch.equal(a, b)
+    assert torch.equal(enc.rows(torch.tensor([2, 5])), a[[2, 5]])
+    assert 0.2 < float(a.detach().std()) < 1.0  # init scale follows init_std
+    small = build_encoder("embedding", {"init_std": 0.0}, out_channels=4, num_nodes=6)
+    assert float(small(x, torch.empty(2, 0, dtype=torch.long)).detach().abs().max()) == 0.0
+
+
+@pytest.mark.parametrize("name", decoders.names())
+def test_embedding_encoder_trains_with_every_decoder(tiny_graph, name: str) -> None:
+    g = tiny_graph(TWO_CLIQUES)
+    if name in ("tied", "pinv"):  # borrow encoder weights, which a latent table does not have
+        with pytest.raises(GraphaeError, match="weight matrix"):
+            fit(_config(decoder=name, epochs=2), graph=g)
+        return
+    run = fit(_config(decoder=name, epochs=3), graph=g)
+    assert run.z.shape == (10, 8)
+    assert np.isfinite(run.result.history[-1]["loss"])
+    if decoder_kind(name) == "feature":
+        assert "recon/feature_loss" in run.result.metrics
+
+
+def test_sparse_path_is_used_for_pairwise_decoders_only(tiny_graph) -> None:
+    for name, expect in (
+        ("inner_product", True),
+        ("mlp", True),
+        ("bilinear", True),
+        ("distance", True),
+        ("gnn", False),
+        ("mirror", False),
+    ):
+        model = build_model(_config(decoder=name), 10, 10)
+        assert sparse_path(model) is expect, name
+    gcn = build_model(_config(encoder="gcn"), 10, 10)
+    assert isinstance(make_strategy(gcn, _config(encoder="gcn")), PlainStrategy)
+    assert not isinstance(make_strategy(gcn, _config(encoder="gcn")), LatentStrategy)
+
+
+def test_batch_loss_equals_the_full_model_loss_plus_the_batch_prior() -> None:
+    torch.manual_seed(0)
+    cfg = _config(decoder="mlp", prior_sigma=2.0)
+    model = build_model(cfg, 0, 10)
+    strat = make_strategy(model, cfg)
+    assert isinstance(strat, LatentStrategy) and strat.sparse
+    pos = torch.tensor([[0, 1, 2], [1, 2, 3]])
+    neg = torch.tensor([[0, 7], [9, 8]])
+    x, ei = torch.empty(10, 0), torch.empty(2, 0, dtype=torch.long)
+    got, named = strat.loss(x, ei, None, pos, neg)
+    full, _ = model.loss(x, ei, None, pos, neg)
+    nodes = torch.tensor([0, 1, 2, 3, 7, 8, 9])
+    prior = model.encoder.codes.weight[nodes].pow(2).sum(1).mean() / 4.0
+    torch.testing.assert_close(got, full + prior)
+    assert set(named) == {"structure", "prior"}
+
+
+# ---------------------------------------------------------- sparse, per-row updates
+
+
+def test_sparse_adam_updates_only_the_rows_in_the_batch() -> None:
+    cfg = _config(decoder="inner_product", prior_sigma=1.0)
+    model = build_model(cfg, 0, 10)
+    strat = make_strategy(model, cfg)
+    assert set(strat.optimizers) == {"codes_sparse"}  # the inner product has no θ
+    assert isinstance(strat.optimizers["codes_sparse"], torch.optim.SparseAdam)
+    before = model.encoder.codes.weight.detach().clone()
+    pos, neg = torch.tensor([[0, 1], [1, 2]]), torch.tensor([[3], [6]])
+    for _ in range(3):
+        strat.begin_epoch(1)
+        strat.zero_grad()
+        loss, _ = strat.loss(
+            torch.empty(10, 0), torch.empty(2, 0, dtype=torch.long), None, pos, neg
+        )
+        loss.backward()
+        grad = model.encoder.codes.weight.grad
+        assert grad is not None and grad.is_sparse
+        assert set(grad.coalesce().indices()[0].tolist()) == {0, 1, 2, 3, 6}
+        strat.step()
+    after = model.encoder.codes.weight.detach()
+    touched = [0, 1, 2, 3, 6]
+    untouched = [4, 5, 7, 8, 9]
+    assert torch.equal(after[untouched], before[untouched])  # bit-for-bit
+    assert (after[touched] != before[touched]).any(dim=1).all()
+
+
+def test_alternating_freezes_theta_then_the_codes() -> None:
+    cfg = _config(decoder="mlp", optimization="alternating", alternate_every=2)
+    model = build_model(cfg, 0, 10)
+    strat = make_strategy(model, cfg)
+    assert [strat.phase_of(e) for e in range(1, 8)] == [
+        "codes",
+        "codes",
+        "theta",
+        "theta",
+        "codes",
+        "codes",
+        "theta",
+    ]
+    pos, neg = torch.tensor([[0, 1], [1, 2]]), torch.tensor([[3], [6]])
+    x, ei = torch.empty(10, 0), torch.empty(2, 0, dtype=torch.long)
+
+    def one_step(epoch: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        codes = model.encoder.codes.weight.detach().clone()
+        theta = {k: v.detach().clone() for k, v in model.decoder.state_dict().items()}
+        strat.begin_epoch(epoch)
+        strat.zero_grad()
+        strat.loss(x, ei, None, pos, neg)[0].backward()
+        strat.step()
+        return codes, theta
+
+    codes, theta = one_step(1)  # codes phase
+    assert all(torch.equal(v, model.decoder.state_dict()[k]) for k, v in theta.items())
+    assert not torch.equal(codes, model.encoder.codes.weight)
+    codes, theta = one_step(3)  # θ phase
+    assert torch.equal(codes, model.encoder.codes.weight)
+    assert any(not torch.equal(v, model.decoder.state_dict()[k]) for k, v in theta.items())
+
+
+@pytest.mark.parametrize("optimization", ["joint", "alternating"])
+def test_joint_and_alternating_both_reduce_the_loss(tiny_graph, optimization: str) -> None:
+    run = _trained(tiny_graph, "mlp", optimization=optimization, epochs=40, prior_sigma=3.0)
+    losses = [h["loss"] for h in run.result.history]
+    assert losses[-1] < 0.7 * losses[0]
+    assert "loss/prior" in run.result.history[0]
+
+
+def test_alternating_or_prior_without_codes_is_an_error(tiny_graph) -> None:
+    with pytest.raises(GraphaeError, match="latent codes"):
+        fit(_config(encoder="gcn", optimization="alternating"), graph=tiny_graph(TWO_CLIQUES))
+    with pytest.raises(GraphaeError, match="optimization"):
+        _config(optimization="sideways")
+    with pytest.raises(GraphaeError, match="prior_sigma"):
+        _config(prior_sigma=0.0)
+
+
+# ------------------------------------------------------------------------ prior
+
+
+def test_prior_value_and_normalisation() -> None:
+    z = torch.tensor([[3.0, 4.0], [0.0, 0.0]])
+    assert float(latent_prior(z, 1.0)) == pytest.approx(12.5)  # mean over nodes of ‖z‖²
+    assert float(latent_prior(z, 5.0)) == pytest.approx(0.5)
+    assert float(latent_prior(z, None)) == 0.0
+
+
+def test_prior_pulls_codes_toward_zero_as_sigma_shrinks(tiny_graph) -> None:
+    norms = []
+    for sigma in (10.0, 1.0, 0.3):
+        run = _trained(tiny_graph, "inner_product", prior_sigma=sigma, epochs=40, select="last")
+        norms.append(float(run.z.norm(dim=1).mean()))
+    assert norms[0] > norms[1] > norms[2]
+    model = _trained(tiny_graph, "inner_product", epochs=40).model
+    edges = torch.tensor([[0, 0, 0], [0, 1, 2]])
+    inferred = [
+        float(infer_codes(model, edges, 1, prior_sigma=s, steps=200).norm())
+        for s in (10.0, 1.0, 0.1)
+    ]
+    assert inferred[0] > inferred[1] > inferred[2]
+    assert inferred[2] < 0.2
+
+
+# ------------------------------------------------------------- latent inference
+
+
+def test_inference_changes_only_the_new_codes(tiny_graph) -> None:
+    run = _trained(tiny_graph, "mlp", prior_sigma=3.0)
+    model = run.model
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    flags = [p.requires_grad for p in model.parameters()]
+    grads = [p.grad for p in model.parameters()]
+    edges = torch.tensor([[0, 0, 0, 1, 1], [0, 1, 2, 7, 8]])  # new 0 -> clique A, new 1 -> B
+    z = infer_codes(model, edges, 2, prior_sigma=3.0, steps=150)
+    assert z.shape == (2, 8) and not z.requires_grad
+    after = model.state_dict()
+    assert state.keys() == after.keys()
+    for k, v in state.items():
+        assert torch.equal(v, after[k]), k  # bit-for-bit: decoder θ and the known codes
+    assert [p.requires_grad for p in model.parameters()] == flags
+    assert all(a is b for a, b in zip(grads, [p.grad for p in model.parameters()], strict=True))
+    # the new nodes land with their neighbours: scores to their own clique are higher
+    known = model.encoder.codes.weight.detach()
+    zz = torch.cat([known, z])
+    own = model.score(zz, torch.tensor([[10, 10], [3, 4]])).mean()
+    other = model.score(zz, torch.tensor([[10, 10], [7, 9]])).mean()
+    assert own > other
+
+
+def test_inference_with_a_feature_decoder(tiny_graph) -> None:
+    g = tiny_graph(TWO_CLIQUES, x=torch.eye(10)[:, :4] + 0.1)
+    run = fit(_config(decoder="linear", epochs=30), graph=g)
+    x_new = torch.tensor([[1.1, 0.1, 0.1, 0.1]])
+    z = infer_codes(run.model, torch.empty(2, 0, dtype=torch.long), x_new=x_new, steps=300)
+    assert z.shape == (1, 8)
+    x_hat = run.model.reconstruct_features(z, torch.empty(2, 0, dtype=torch.long))
+    assert float((x_hat - x_new).pow(2).mean()) < 0.05
+
+
+def test_inference_rejects_encoders_and_bad_ids(tiny_graph) -> None:
+    run = fit(_config(encoder="gcn", epochs=2), graph=tiny_graph(TWO_CLIQUES))
+    with pytest.raises(GraphaeError, match="embedding encoder"):
+        infer_codes(run.model, torch.tensor([[0], [1]]))
+    model = _trained(tiny_graph, "inner_product", epochs=2).model
+    with pytest.raises(GraphaeError, match="known node"):
+        infer_codes(model, torch.tensor([[0], [10]]))
+
+
+def test_read_new_edges(tmp_path: Path) -> None:
+    nodes = NodeIndex(["a", "b", "c"])
+    f = tmp_path / "new.csv"
+    f.write_text("new_id,known_id,weight\nx,a,1\nx,b,2\ny,c,0.5\n")
+    ids, ei, w = read_new_edges(f, nodes)
+    assert ids == ["x", "y"]
+    assert ei.tolist() == [[0, 0, 1], [0, 1, 2]]
+    assert w is not None and w.tolist() == [1.0, 2.0, 0.5]
+    f.write_text("x,a\nx,zzz\n")
+    with pytest.raises(GraphaeError, match="known id 'zzz'"):
+        read_new_edges(f, nodes)
+    f.write_text("a,b\n")
+    with pytest.raises(GraphaeError, match="already a node"):
+        read_new_edges(f, nodes)
+    ints = NodeIndex.range(5)
+    f.write_text("10 1\n11 4\n")
+    ids, ei, w = read_new_edges(f, ints)
+    assert ids == [10, 11] and ei.tolist() == [[0, 1], [1, 4]] and w is None
+
+
+# ---------------------------------------------------------------------- hybrid
+
+
+def test_hybrid_tables_on_a_featureless_graph(tiny_graph) -> None:
+    g = copy.deepcopy(tiny_graph(TWO_CLIQUES))
+    g.data.x = None
+    with pytest.raises(GraphaeError, match="learnable_input"):
+        fit(_config(encoder="gcn", epochs=2), graph=g)
+    for opts in (
+        {"learnable_input": True},
+        {"learnable_input": True, "hybrid": "add"},
+        {"learnable_input": True, "hybrid": "concat", "hybrid_channels": 3},
+    ):
+        run = fit(_config(encoder="gcn", encoder_options=opts, decoder="mlp", epochs=20), graph=g)
+        assert run.z.shape == (10, 8)
+        assert isinstance(run.model.encoder, HybridEncoder)
+        losses = [h["loss"] for h in run.result.history]
+        assert losses[-1] < losses[0]
+    enc = build_encoder(
+        "sage",
+        {"hybrid": "add"},
+        in_channels=3,
+        hidden_channels=4,
+        out_channels=4,
+        num_layers=2,
+        num_nodes=5,
+    )
+    assert [type(t) for t in enc.modules() if isinstance(t, LatentTable)] == [LatentTable]
+    with pytest.raises(GraphaeError, match="hybrid must be"):
+        build_encoder("gcn", {"hybrid": "mul"}, in_channels=3, out_channels=4, num_nodes=5)
+    with pytest.raises(GraphaeError, match="already a latent table"):
+        build_encoder("embedding", {"hybrid": "add"}, out_channels=4, num_nodes=5)
+
+
+def test_hybrid_alternating_splits_tables_from_theta(tiny_graph) -> None:
+    cfg = _config(
+        encoder="gcn",
+        encoder_options={"learnable_input": True},
+        decoder="mlp",
+        optimization="alternating",
+        prior_sigma=5.0,
+    )
+    model = build_model(cfg, 0, 10)
+    strat = make_strategy(model, cfg)
+    assert set(strat.optimizers) == {"theta", "codes_dense"}
+    assert not strat.sparse
+
+
+def test_select_ogb_needs_an_ogb_graph(tiny_graph) -> None:
+    with pytest.raises(GraphaeError, match="select='ogb'"):
+        fit(_config(select="ogb", epochs=1), graph=tiny_graph(TWO_CLIQUES))
+
+
+# ------------------------------------------------------------------------- CLI
+
+
+def test_embed_infer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edges = tmp_path / "ring.csv"
+    edges.write_text(RING)
+    run = tmp_path / "run"
+    code, out, err = run_cli(
+        [
+            "train",
+            "--graph",
+            edges,
+            "--encoder",
+            "embedding",
+            "--decoder",
+            "mlp",
+            "--epochs",
+            "20",
+            "--out",
+            run,
+            "--device",
+            "cpu",
+            "--no-progress",
+            "--prior-sigma",
+            "3",
+            "--optimization",
+            "alternating",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    new = tmp_path / "new.csv"
+    new.write_text("new_id,known_id\nm1,n0\nm1,n1\nm2,n10\n")
+    target = tmp_path / "new.npy"
+    code, out, err = run_cli(
+        ["embed", run, "--infer", new, "--out", target, "--infer-steps", "50"], capsys
+    )
+    assert code == 0, err
+    assert "inferred 2 new codes" in out
+    from graphae.embeddings import load_embeddings
+
+    emb = load_embeddings(target)
+    assert emb.ids == ["m1", "m2"] and emb.vectors.shape == (2, 16)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("m1,n0\nm1,nope\n")
+    code, out, err = run_cli(["embed", run, "--infer", bad, "--out", tmp_path / "bad.npy"], capsys)
+    assert code == 2
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "'nope'" in lines[0] and "not a node" in lines[0]
+    assert not (tmp_path / "bad.npy").exists()
