@@ -135,20 +135,27 @@ def check_out_dir(out: Path, force: bool = False) -> None:
 def signals_deferred() -> Iterator[None]:
     """Hold SIGINT/SIGTERM until the block ends (renames must not be cut in half).
 
-    A signal that arrives inside the block is delivered when it ends. Only the
-    main thread can block signals; elsewhere (and on platforms without
-    ``pthread_sigmask``) this is a no-op.
+    Inside the block the Python-level handlers only record the signal; when the
+    block ends the previous handlers are restored and a recorded signal is raised
+    again, so it is delivered right after the block. (Blocking the signal with
+    ``pthread_sigmask`` is not enough: the kernel hands a process-directed signal
+    to any thread that does not block it, and Python then interrupts the main
+    thread anyway.) Outside the main thread handlers cannot be changed and this
+    is a no-op.
     """
-    sigs = {signal.SIGINT, signal.SIGTERM}
-    can = (
-        hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
-    )
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs) if can else None
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    pending: list[int] = []
+    old = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum)) for sig in sigs}
     try:
         yield
     finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for signum in dict.fromkeys(pending):
+            signal.raise_signal(signum)
 
 
 def write_atomic_folder(out: Path, write: Callable[[Path], None], force: bool = False) -> None:
