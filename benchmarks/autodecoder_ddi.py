@@ -70,9 +70,9 @@ ROWS: dict[str, tuple[str, dict[str, Any], int]] = {
             "prior_sigma": 10.0,
             "batch_size": 65536,
             "optimization": "joint",
-            "eval_every": 3,
+            "eval_every": 2,
         },
-        12,
+        8,
     ),
     "ad-mlp-alternating": (
         "auto-decoder, MLP decoder (1 hidden layer of 128), alternating every 2 epochs",
@@ -89,7 +89,7 @@ ROWS: dict[str, tuple[str, dict[str, Any], int]] = {
             "alternate_every": 2,
             "eval_every": 2,
         },
-        12,
+        8,
     ),
     "gcn-codes-mlp": (
         "hybrid: 2-layer GCN over a learnable 128-d input table, MLP decoder (2 hidden "
@@ -106,7 +106,7 @@ ROWS: dict[str, tuple[str, dict[str, Any], int]] = {
             "batch_size": 65536,
             "eval_every": 2,
         },
-        8,
+        6,
     ),
     "sage-codes-mlp": (
         "hybrid: 2-layer GraphSAGE over a learnable 256-d input table, MLP decoder (2 hidden "

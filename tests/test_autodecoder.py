@@ -393,3 +393,36 @@ def test_embed_infer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[st
     lines = [ln for ln in err.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "'nope'" in lines[0] and "not a node" in lines[0]
     assert not (tmp_path / "bad.npy").exists()
+
+
+def test_embed_graph_nodes_keeps_known_codes_and_needs_edges(tiny_graph) -> None:
+    from graphae.autodecoder import embed_graph_nodes
+    from graphae.embeddings import Embeddings
+
+    run = _trained(tiny_graph, "inner_product", epochs=10)
+    known = Embeddings(run.graph.nodes, run.z)
+    g = tiny_graph([*TWO_CLIQUES, (10, 0), (10, 1)], num_nodes=11)
+    out = embed_graph_nodes(run.model, known, g, steps=20)
+    assert out.shape == (11, 8)
+    np.testing.assert_array_equal(out[:10], run.z.numpy())
+    lonely = tiny_graph(TWO_CLIQUES, num_nodes=11)
+    with pytest.raises(GraphaeError, match="new node 10 has no edge"):
+        embed_graph_nodes(run.model, known, lonely)
+
+
+@pytest.mark.parametrize("optimization", ["joint", "alternating"])
+def test_interrupted_auto_decoder_resumes_bit_identically(
+    tiny_graph, tmp_path: Path, optimization: str
+) -> None:
+    from graphae.errors import TrainingInterrupted
+    from graphae.train import TrainingControl
+
+    g = tiny_graph(TWO_CLIQUES)
+    cfg = _config(decoder="mlp", epochs=8, optimization=optimization, prior_sigma=2.0)
+    full = fit(cfg, graph=g)
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(TrainingInterrupted):
+        fit(cfg, graph=g, checkpoint_dir=ckpt, control=TrainingControl(stop_after=3))
+    resumed = fit(cfg, graph=g, resume_from=ckpt)
+    assert torch.equal(full.z, resumed.z)
+    assert full.result.history == resumed.result.history
