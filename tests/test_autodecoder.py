@@ -426,3 +426,15 @@ def test_interrupted_auto_decoder_resumes_bit_identically(
     resumed = fit(cfg, graph=g, resume_from=ckpt)
     assert torch.equal(full.z, resumed.z)
     assert full.result.history == resumed.result.history
+
+
+def test_embed_a_featureless_auto_decoder_run(tiny_graph, tmp_path: Path) -> None:
+    from graphae.inference import embed_graph
+    from graphae.rundir import save_run
+
+    g = copy.deepcopy(tiny_graph(TWO_CLIQUES))
+    g.data.x = None
+    run = fit(_config(decoder="inner_product", epochs=5), graph=g)
+    save_run(tmp_path / "run", run)
+    emb = embed_graph(tmp_path / "run", graph=g)
+    np.testing.assert_array_equal(emb.vectors, run.z.numpy())
