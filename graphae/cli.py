@@ -119,9 +119,23 @@ def train(
         typer.Option(help="Secondary variant setting KEY=VALUE, e.g. replace_rate=0.05."),
     ] = None,
     select: Annotated[
-        str, typer.Option(help="Model selection on validation: link, probe or last.")
+        str,
+        typer.Option(
+            help="Model selection: link, probe (validation), loss (lowest training loss) or last."
+        ),
     ] = "link",
     weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = 0.0,
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="Training objective: reconstruction (the autoencoder) or a self-supervised "
+            "one without a decoder: dgi, grace or bgrl."
+        ),
+    ] = "reconstruction",
+    objective_option: Annotated[
+        list[str] | None,
+        typer.Option(help="Objective option KEY=VALUE, e.g. tau=0.4 (repeatable)."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     """Train a graph autoencoder and write a run folder (config, result, embeddings, model)."""
@@ -173,6 +187,8 @@ def train(
         variant_options=_parse_options(variant_option, "--variant-option"),
         select=select,
         weight_decay=weight_decay,
+        objective=objective,
+        objective_options=_parse_options(objective_option, "--objective-option"),
     )
     check_out_dir(out, force)  # fail before training, not after
     run = fit(config, progress=progress and sys.stderr.isatty())

@@ -89,7 +89,14 @@ class RunConfig:
         variant_options: Secondary variant settings (``graphae.models.VARIANT_OPTIONS``).
         select: Model selection on validation: ``"link"`` (decoder link AUC, or the
             inner-product AUC without a structure decoder), ``"probe"`` (node-probe
-            accuracy on the validation nodes) or ``"last"`` (the final epoch).
+            accuracy on the validation nodes), ``"loss"`` (the lowest training
+            loss, DGI's rule; patience counts epochs without a lower loss) or
+            ``"last"`` (the final epoch).
+        objective: ``"reconstruction"`` (the autoencoder) or a self-supervised
+            objective that trains the encoder without a decoder: ``"dgi"``,
+            ``"grace"`` or ``"bgrl"`` (:mod:`graphae.contrastive`).
+        objective_options: Options of that objective
+            (:data:`graphae.contrastive.OBJECTIVE_OPTIONS`).
     """
 
     dataset: str | None = None
@@ -138,6 +145,8 @@ class RunConfig:
     edge_dropout: float = 0.0
     variant_options: dict[str, Any] = field(default_factory=dict)
     select: str = "link"
+    objective: str = "reconstruction"
+    objective_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.graph is None):
@@ -164,7 +173,8 @@ class RunConfig:
             "feature_mask": 0 <= self.feature_mask < 1,
             "feature_noise": self.feature_noise >= 0,
             "edge_dropout": 0 <= self.edge_dropout < 1,
-            "select": self.select in ("link", "probe", "last"),
+            "select": self.select in ("link", "probe", "loss", "last"),
+            "objective": self.objective in ("reconstruction", "dgi", "grace", "bgrl"),
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -172,6 +182,12 @@ class RunConfig:
                 f"{k}={getattr(self, k)!r}" for k in bad))
         encoders.get(self.encoder)
         resolve_decoders(self.decoder, self.feature_decoder)
+        if self.objective != "reconstruction":
+            from graphae.contrastive import resolve_options
+
+            resolve_options(self.objective, self.objective_options)
+        elif self.objective_options:
+            raise GraphaeError("objective_options apply to objective dgi, grace or bgrl only")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -343,7 +359,7 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
     exclude = EdgeSet(sp.train_pos, graph.num_nodes, directed=split.directed)
     gen = torch.Generator(device=device).manual_seed(config.seed)
 
-    best = {"auc": -1.0, "epoch": 0, "state": None}
+    best = {"auc": float("-inf"), "epoch": 0, "state": None}
     history: list[dict[str, float]] = []
     bad_evals = 0
     t_train = time.perf_counter()
@@ -378,6 +394,8 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
             score = auc
             if config.select == "probe":
                 score = record["val/probe"] = _val_probe(z, graph, config.seed)
+            elif config.select == "loss":  # lowest training loss (DGI's early stopping)
+                score = -record["loss"]
             elif config.select == "last":
                 score = float(epoch)
             if score > best["auc"]:

@@ -235,6 +235,11 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
     ρ between reconstruction loss and probe score across the rungs of a kind,
     and the best baseline of the dataset.
 
+    Self-supervised rows (``decoder_kind == "contrastive"``: DGI, GRACE, BGRL)
+    are not rungs: each group's ``contrastive`` entry says whether its best
+    rung beats the dataset's best contrastive row on the primary probe
+    (``rung_beats_node``) and on the link probe (``rung_beats_link``).
+
     Args:
         summary: :func:`summarize` output.
 
@@ -245,6 +250,8 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
         return []
     answers = []
     models = summary[summary["kind"] == "model"]
+    contrastive = models[models["decoder_kind"] == "contrastive"]
+    models = models[models["decoder_kind"] != "contrastive"]
     baselines = summary[summary["kind"] == "baseline"]
     for (dataset, encoder, variant), grp in models.groupby(
         ["dataset", "encoder", "variant"], sort=False
@@ -294,8 +301,34 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
             b = bl.loc[bl[metric].idxmax()]
             ans["best_baseline"] = {"baseline": b["baseline"], "value": float(b[metric])}
             ans["beats_baselines"] = bool(best and best["value"] > float(b[metric]))
+        cl = contrastive[contrastive["dataset"] == dataset]
+        if not cl.empty:
+            ans["contrastive"] = _versus_contrastive(ans, cl, metric)
         answers.append(ans)
     return answers
+
+
+def _versus_contrastive(ans: dict[str, Any], cl: pd.DataFrame, metric: str) -> dict[str, Any]:
+    """Does any autoencoder rung beat the best self-supervised row (node and link probes)?
+
+    ``rung_beats_node`` / ``rung_beats_link``: the best rung's mean is higher
+    than the best contrastive row's mean (``None`` when either is missing);
+    ``*_within_std``: the gap is smaller than the larger of the two stds.
+    """
+    out: dict[str, Any] = {"rows": len(cl)}
+    for key, col, best in (
+        ("node", metric, ans["best"]),
+        ("link", "probe/link_auc", ans["link_probe_best"]),
+    ):
+        ref = _pick(cl, col)
+        out[f"best_{key}"] = ref
+        if ref is None or best is None:
+            out[f"rung_beats_{key}"] = None
+            continue
+        out[f"rung_beats_{key}"] = bool(best["value"] > ref["value"])
+        stds = [v for v in (best.get("std"), ref.get("std")) if v is not None]
+        out[f"{key}_within_std"] = bool(stds and abs(best["value"] - ref["value"]) < max(stds))
+    return out
 
 
 def _json_ready(obj: Any) -> Any:

@@ -6,7 +6,9 @@ rebuilding ``DIR/tables/*`` first (:func:`graphae.bench.aggregate.write_tables`)
 * ``capacity.png`` — probe score vs decoder parameters (log x; parameter-free
   decoders at labelled positions in the linear part of a symlog axis), one line
   per encoder (and variant), structure and feature decoders drawn apart, the
-  baselines as horizontal lines;
+  baselines as horizontal lines, self-supervised references (DGI, GRACE, BGRL:
+  ``decoder_kind == "contrastive"``) as dashed lines with a star at their
+  head's parameter count, labelled with their encoder's;
 * ``loss_vs_probe.png`` — reconstruction loss vs probe score per decoder kind,
   with Spearman's ρ: does a lower loss mean better features?
 * ``layers.png`` — layer-wise probe curves through encoder and decoder;
@@ -101,6 +103,8 @@ def _plot_capacity(summary: pd.DataFrame, datasets: list[str], path: Path) -> No
     labels: list[str] = []
     for j, ds in enumerate(datasets):
         dm = models[models["dataset"] == ds]
+        refs = dm[dm["decoder_kind"] == "contrastive"]  # DGI/GRACE/BGRL: reference lines
+        dm = dm[dm["decoder_kind"] != "contrastive"]
         bl = summary[(summary["kind"] == "baseline") & (summary["dataset"] == ds)]
         zero = dm.loc[dm["params/decoder"].astype(float) == 0, "decoder"] if len(dm) else []
         zero_labels = list(dict.fromkeys(zero))
@@ -150,8 +154,11 @@ def _plot_capacity(summary: pd.DataFrame, datasets: list[str], path: Path) -> No
                         linestyle=_BASELINE_STYLE.get(b["baseline"], "-"),
                         label=f"baseline: {name}",
                     )
+            _draw_references(ax, refs, metric)
             ax.set_xscale("symlog", linthresh=1.0, linscale=1.0)
             xmax = float(dm["params/decoder"].max()) if "params/decoder" in dm else 1.0
+            if "params/decoder" in refs and refs["params/decoder"].notna().any():
+                xmax = max(xmax, float(refs["params/decoder"].max()))
             ax.set_xlim(-0.2, max(10.0, xmax * 4))
             ax.axvspan(-0.2, 0.9, color="0.93", zorder=0)
             ax.text(
@@ -184,6 +191,29 @@ def _plot_capacity(summary: pd.DataFrame, datasets: list[str], path: Path) -> No
     )
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _draw_references(ax: Any, refs: pd.DataFrame, metric: str) -> None:
+    """Self-supervised rows (DGI, GRACE, BGRL) as horizontal reference lines.
+
+    Each is a dashed line at its mean probe score with a star at its head's
+    parameter count (the x axis), labelled with its encoder's parameter count:
+    these methods have no decoder, and their encoder is not the rungs' encoder.
+    """
+    colors = ["#8c2d04", "#54278f", "#006d2c", "#08519c"]
+    for k, (_, r) in enumerate(refs.iterrows()):
+        if metric not in r or pd.isna(r[metric]):
+            continue
+        color = colors[k % len(colors)]
+        label = (
+            f"self-supervised: {r['encoder']} + {r['decoder']} "
+            f"(encoder {_params(r.get('params/encoder'))} params, "
+            f"head {_params(r.get('params/decoder'))})"
+        )
+        ax.axhline(r[metric], color=color, linewidth=1.2, linestyle=(0, (6, 2)), label=label)
+        x = r.get("params/decoder")
+        if x is not None and not pd.isna(x):
+            ax.plot([float(x)], [r[metric]], marker="*", markersize=11, color=color)
 
 
 def _plot_loss_vs_probe(
@@ -431,8 +461,34 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
         lp = a.get("link_probe_best")
         if lp is not None and a["metric"] != "probe/link_auc":
             s += f" On the link probe the best rung is {lp['decoder']} ({_fmt(lp['value'], lp['std'])})."
+        s += _contrastive_sentence(a)
         lines.append("- " + s)
     return lines
+
+
+def _contrastive_sentence(a: dict[str, Any]) -> str:
+    """Whether any autoencoder rung beats the best self-supervised row, per probe."""
+    c = a.get("contrastive")
+    if not c:
+        return ""
+    parts = []
+    for key, probe, best in (
+        ("node", _NAMES.get(a["metric"], a["metric"]), a.get("best")),
+        ("link", "link-probe AUC", a.get("link_probe_best")),
+    ):
+        ref, beats = c.get(f"best_{key}"), c.get(f"rung_beats_{key}")
+        if ref is None or best is None or beats is None:
+            continue
+        if key == "link" and a["metric"] == "probe/link_auc":
+            continue
+        tie = " (within one standard deviation)" if c.get(f"{key}_within_std") else ""
+        verdict = "**beats**" if beats else "does **not** beat"
+        parts.append(
+            f"on the {probe} the best autoencoder rung ({best['decoder']}, {best['value']:.3f}) "
+            f"{verdict} the best self-supervised row ({ref['decoder']}, "
+            f"{_fmt(ref['value'], ref['std'])}){tie}"
+        )
+    return (" Against the contrastive references: " + "; ".join(parts) + ".") if parts else ""
 
 
 def _results_table(summary: pd.DataFrame, ds: str) -> str:
@@ -462,6 +518,9 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
                 f" / {r['variant']}" if variants > 1 else ""
             )
             kind = str(r["decoder_kind"])
+            if kind == "contrastive":
+                name = f"{r['encoder']} + **{r['decoder']}** (self-supervised, no decoder)"
+                kind = "contrastive (params = head)"
         vals = []
         for _, c in cols:
             if c == "link/auc" and r["kind"] == "baseline":

@@ -359,9 +359,10 @@ def _train_recon_loss(history: list[dict[str, float]], best_epoch: int, kind: st
     The epoch's mean training loss of the decoder's kind (``loss/structure`` or
     ``loss/feature``; the total ``loss`` for joint models), as logged by
     :func:`graphae.train.fit` (training mode, the epoch's sampled negatives).
+    ``None`` for self-supervised rows (``contrastive``: they reconstruct nothing).
     """
     rec = next((h for h in history if h.get("epoch") == best_epoch), None)
-    if rec is None:
+    if rec is None or kind == "contrastive":
         return None
     key = {"structure": "loss/structure", "feature": "loss/feature"}.get(kind, "loss")
     value = rec.get(key, rec.get("loss"))

@@ -207,8 +207,11 @@ class RunSpec:
         seed: Seed.
         config: The :class:`~graphae.train.RunConfig`.
         baseline: Baseline name for ``kind == "baseline"``.
-        decoder_name: Registered decoder name (``""`` for baselines).
-        decoder_kind: ``structure``, ``feature``, ``joint`` or ``""``.
+        decoder_name: Registered decoder name (``""`` for baselines and
+            self-supervised rows).
+        decoder_kind: ``structure``, ``feature``, ``joint``, ``contrastive`` (a
+            ``RunConfig.objective`` other than reconstruction: DGI, GRACE, BGRL,
+            reference rows without a decoder) or ``""``.
     """
 
     run_id: str
@@ -398,12 +401,16 @@ class SweepSpec:
                         if structure
                         else "feature"
                     )
+                    dec_name = dec.name
+                    if getattr(cfg, "objective", "reconstruction") != "reconstruction":
+                        # a self-supervised reference (DGI, GRACE, BGRL): no decoder at all
+                        kind, dec_name = "contrastive", ""
                     key = _model_key(cfg)
                     slug = "-".join(_slug(p) for p in (ds.label, enc.label, dec.label, vname))
                     runs.append(RunSpec(
                         run_id=f"{slug}-s{seed}-{config_hash(key)}", kind="model",
                         dataset=ds.label, encoder=enc.label, decoder=dec.label, variant=vname,
-                        seed=seed, config=cfg, decoder_name=dec.name, decoder_kind=kind,
+                        seed=seed, config=cfg, decoder_name=dec_name, decoder_kind=kind,
                     ))  # fmt: skip
         return runs
 
