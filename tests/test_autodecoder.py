@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from clihelp import RING, run_cli
 
 from graphae.autodecoder import (
     LatentStrategy,
@@ -25,7 +26,6 @@ from graphae.nn.decoders import decoder_kind, decoders
 from graphae.nn.encoders import build_encoder, encoders
 from graphae.nn.latent import EmbeddingEncoder, HybridEncoder, LatentTable
 from graphae.train import RunConfig, build_model, fit
-from tests.clihelp import RING, run_cli
 
 TWO_CLIQUES = (
     [(a, b) for a in range(5) for b in range(a + 1, 5)]
