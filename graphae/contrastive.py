@@ -69,6 +69,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
+from graphae.nn.decoders import pair_ends
 from graphae.nn.encoders import Encoder, build_encoder, encoders, make_activation, make_norm
 
 if TYPE_CHECKING:
@@ -365,7 +366,8 @@ class ContrastiveModel(nn.Module):
 
     def score(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
         """``(P,)`` inner products ``z_uᵀ z_v`` of ``pairs`` ``(2, P)`` (no decoder exists)."""
-        return (z[pairs[0]] * z[pairs[1]]).sum(-1)
+        zu, zv = pair_ends(z, pairs)
+        return (zu * zv).sum(-1)
 
     def main_parameters(self) -> list[nn.Parameter]:
         """Every trainable parameter (encoder and head)."""

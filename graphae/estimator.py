@@ -63,13 +63,6 @@ _OWN_PARAMS = frozenset({"n_neighbors", "config_options"})
 
 _PAIR_OPS = ("hadamard", "concat", "abs_diff")
 
-_NO_LATENT_INFERENCE = (
-    "new nodes cannot be embedded with the 'embedding' encoder (the auto-decoder) yet: "
-    "latent inference for unseen nodes is not available in this version of graphae; "
-    "look up the nodes seen in fit with transform(node_ids)"
-)
-
-
 # --------------------------------------------------------------------------- inputs
 
 
@@ -446,9 +439,12 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         * After fitting on a **graph**, ``X`` is a list or 1-D array of node ids
           (``(n,)`` or ``(n, 1)``), looked up in ``embeddings_``.
 
-        With the ``embedding`` encoder (the auto-decoder) new nodes would need
-        latent inference, which this version does not provide: only nodes seen
-        in ``fit`` can be transformed.
+        With the ``embedding`` encoder (the auto-decoder) a new node has no
+        encoder to embed it: its code is found by latent inference
+        (:func:`graphae.autodecoder.infer_codes`) from its edges to the nodes
+        seen in ``fit`` (a new row of a feature matrix: to its ``n_neighbors``
+        nearest training rows, plus its features for a feature decoder), with
+        the decoder and every trained code frozen.
 
         Args:
             X: A graph, a feature matrix or node ids (see above).
@@ -457,8 +453,8 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``(n, d)`` array: float32, or the input's float dtype for a matrix.
 
         Raises:
-            GraphaeError: Unknown ids, a feature width mismatch, new nodes with
-                the ``embedding`` encoder.
+            GraphaeError: Unknown ids, a feature width mismatch, a new node of
+                an auto-decoder without edges to nodes seen in ``fit``.
         """
         check_is_fitted(self, "embedding_")
         if _is_graph_input(X):
@@ -487,14 +483,21 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Raises:
             GraphaeError: When the feature width differs from training, or for
-                new nodes with the ``embedding`` encoder.
+                a new node of an auto-decoder without edges to nodes seen in fit.
         """
         check_is_fitted(self, "embedding_")
         g = _load_graph_input(graph, features=features, directed=self.run_.graph.directed)
         if self._same_graph(g):
             return self.embeddings_
-        if self._transductive:
-            raise GraphaeError(_NO_LATENT_INFERENCE)
+        if self._transductive:  # auto-decoder: new nodes' codes by latent inference
+            from graphae.autodecoder import embed_graph_nodes
+
+            return Embeddings(
+                g.nodes,
+                embed_graph_nodes(
+                    self.model_, self.embeddings_, g, prior_sigma=self.run_.config.prior_sigma
+                ),
+            )
         width = self.run_.graph.num_features
         if g.data.x is None or g.num_features != width:
             raise GraphaeError(
@@ -541,8 +544,6 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seen = rows >= 0
         out[seen] = self.embedding_[rows[seen]]
         if not seen.all():
-            if self._transductive:
-                raise GraphaeError(_NO_LATENT_INFERENCE)
             out[~seen] = self._attach(X[~seen])
         return out
 
@@ -556,6 +557,19 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             .fit(self._fit_X)
             .kneighbors(X_new, return_distance=False)
         )
+        if self._transductive:  # auto-decoder: codes inferred from edges to the k nearest rows
+            from graphae.autodecoder import infer_codes
+
+            pairs = torch.from_numpy(np.stack([np.repeat(np.arange(m), k), nbrs.reshape(-1)]))
+            x_new = torch.from_numpy(X_new.astype(np.float32))
+            z = infer_codes(
+                self.model_,
+                pairs.long(),
+                m,
+                x_new=x_new if self.model_.feature_decoder is not None else None,
+                prior_sigma=self.run_.config.prior_sigma,
+            )
+            return z.numpy()
         new_edges = torch.from_numpy(np.stack([nbrs.reshape(-1), n + np.repeat(np.arange(m), k)]))
         split = self.run_.split
         edge_index = torch.cat([split.mp_edge_index, new_edges.long()], dim=1)

@@ -33,7 +33,9 @@ def load_model(run_dir: str | Path) -> tuple[GraphAutoEncoder, Any, NodeIndex]:
     try:
         model.load_state_dict(state)
     except RuntimeError as e:
-        raise GraphaeError(f"{run_dir}: model.pt does not match model.json ({str(e).splitlines()[0]})") from e
+        raise GraphaeError(
+            f"{run_dir}: model.pt does not match model.json ({str(e).splitlines()[0]})"
+        ) from e
     model.eval()
     return model, config, NodeIndex.from_json(nodes)
 
@@ -69,17 +71,23 @@ def embed_graph(
         split = make_split(g, config)
         edge_index, edge_weight = split.mp_edge_index, split.mp_edge_weight
     else:
-        g = graph if isinstance(graph, Graph) else load_graph(
-            graph, features=features, feature_ids=feature_ids, directed=directed)
+        g = (
+            graph
+            if isinstance(graph, Graph)
+            else load_graph(graph, features=features, feature_ids=feature_ids, directed=directed)
+        )
         edge_index, edge_weight = g.data.edge_index, g.edge_weight
     in_channels = model.encoder.in_channels
-    if g.data.x is None or g.num_features != in_channels:
+    x = g.data.x
+    if x is None and in_channels == 0:  # featureless: auto-decoder or learnable input table
+        x = torch.empty(g.num_nodes, 0)
+    elif x is None or g.num_features != in_channels:
         raise GraphaeError(
             f"{g.name} has {g.num_features} feature columns but the model was trained on "
             f"{in_channels}; give --features with {in_channels} columns"
         )
     with torch.no_grad():
-        z = model.encode(g.data.x, edge_index, edge_weight)
+        z = model.encode(x, edge_index, edge_weight)
     return Embeddings(g.nodes.ids, z.float().numpy())
 
 

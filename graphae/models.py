@@ -38,7 +38,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
-from graphae.nn.decoders import Decoder, InnerProductDecoder, build_decoder, decoder_kind
+from graphae.nn.decoders import (
+    Decoder,
+    InnerProductDecoder,
+    build_decoder,
+    decoder_kind,
+)
 from graphae.nn.encoders import Encoder, VariationalEncoder, build_encoder
 from graphae.objectives import (
     FEATURE_LOSSES,
@@ -391,6 +396,14 @@ class GraphAutoEncoder(nn.Module):
             w = self.kl_weight if self.kl_weight is not None else 1.0 / n
             parts["kl"] = kl
             total = total + w * kl
+        elif self._scores_node_subsets(pos):
+            # Precomputed-propagation encoders (SIGN): embed only the batch's nodes.
+            nodes, inv = torch.unique(torch.cat([pos, neg], 1), return_inverse=True)
+            z_sub = self.encoder.encode_nodes(x_in, ei, ew, nodes)  # type: ignore[operator]
+            p = pos.size(1)
+            rec = pair_bce(self.decoder(z_sub, inv[:, :p]), self.decoder(z_sub, inv[:, p:]),
+                           pos_target)
+            return self.structure_weight * rec, {"structure": float(rec.detach())}
         else:
             z = self.encoder(x_in, ei, ew)
 
@@ -429,6 +442,24 @@ class GraphAutoEncoder(nn.Module):
             self._last_z = z.detach()
 
         return total, {k: float(v.detach()) for k, v in parts.items()}
+
+    def _scores_node_subsets(self, pos: Tensor) -> bool:
+        """Whether this step can embed just the nodes of its pairs.
+
+        True for an encoder that embeds node subsets on its own (``encode_nodes``)
+        with a pair decoder that does not propagate, and nothing that needs every
+        node's embedding (feature, degree or adversarial terms, the dense loss).
+        """
+        return (
+            getattr(self.encoder, "encodes_subsets", False)
+            and self.decoder is not None
+            and not getattr(self.decoder, "needs_graph", False)
+            and self.feature_decoder is None
+            and self.degree_decoder is None
+            and self.discriminator is None
+            and self.loss_kind != "dense"
+            and pos.size(1) > 0
+        )
 
     def extra_step(self) -> dict[str, float]:
         """Regulariser update after the main optimiser step (ARGA's discriminator).

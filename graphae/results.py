@@ -37,11 +37,17 @@ def git_hash() -> str | None:
     try:
         head = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -68,6 +74,9 @@ class RunResult:
         versions: Library versions.
         git: Source commit, or ``None``.
         history: Per-evaluation records ``{epoch, loss, val/auc, ...}``.
+        reproducibility: What it takes to repeat the run: ``deterministic``,
+            ``seed``, ``split_seed``, ``split_source``, ``torch_num_threads``,
+            ``cublas_workspace_config`` and ``resumed_after_epoch``.
     """
 
     config: dict[str, Any]
@@ -81,6 +90,7 @@ class RunResult:
     versions: dict[str, str] = field(default_factory=library_versions)
     git: str | None = field(default_factory=git_hash)
     history: list[dict[str, float]] = field(default_factory=list)
+    reproducibility: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``config`` is kept in ``config.json`` too)."""

@@ -10,25 +10,75 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import random
 import resource
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from graphae import distributed
+from graphae.autodecoder import make_strategy
 from graphae.data.graph import Graph
-from graphae.data.split import EdgeSet, LinkSplit, false_negative_rate, random_link_split, sample_negatives
-from graphae.errors import GraphaeError
+from graphae.data.split import (
+    EdgeSet,
+    LinkSplit,
+    false_negative_rate,
+    random_link_split,
+    sample_negatives,
+)
+from graphae.errors import GraphaeError, TrainingInterrupted
 from graphae.models import GraphAutoEncoder, resolve_decoders
 from graphae.models import build_model as _build_model
 from graphae.nn.encoders import encoders
+from graphae.nn.latent import needs_no_features
 from graphae.results import RunResult
+from graphae.rundir import (
+    TrainingState,
+    capture_rng,
+    load_training_state,
+    restore_rng,
+    save_training_state,
+)
 
 log = logging.getLogger(__name__)
+
+
+#: What a valid value is, for the error message of :class:`RunConfig`.
+_RULES = {
+    "epochs": ">= 1",
+    "hidden_channels": ">= 1",
+    "out_channels": ">= 1",
+    "num_layers": ">= 1",
+    "lr": "> 0",
+    "dropout": "in [0, 1)",
+    "eval_every": ">= 1",
+    "patience": ">= 0; 0 turns early stopping off",
+    "neg_ratio": "> 0",
+    "batch_size": ">= 1, or unset for full batch",
+    "feature_loss": "mse or sce",
+    "sce_gamma": "> 0",
+    "structure_weight": ">= 0",
+    "feature_weight": ">= 0",
+    "loss": "pairs or dense",
+    "kl_weight": ">= 0, or unset for 1/N",
+    "edge_mask": "in [0, 1)",
+    "degree_weight": ">= 0",
+    "feature_mask": "in [0, 1)",
+    "feature_noise": ">= 0",
+    "edge_dropout": "in [0, 1)",
+    "select": "link, probe, loss, last or ogb",
+    "optimization": "joint or alternating",
+    "alternate_every": ">= 1",
+    "prior_sigma": "> 0, or unset for no prior",
+    "code_lr": "> 0, or unset for lr",
+    "objective": "reconstruction, dgi, grace or bgrl",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +116,11 @@ class RunConfig:
         neg_ratio: Negatives per positive in training.
         batch_size: Positive pairs per step (``None``: one full-batch step per epoch).
         deterministic: Use deterministic algorithms only (bit-identical CPU runs).
+        precision: ``"fp32"`` (exact fp32: TF32 matmuls off, the reproducible
+            mode), ``"tf32"`` (TF32 matmuls on CUDA) or ``"bf16"`` (bf16 autocast of
+            the dense work; sparse propagation stays fp32).
+        compile: ``torch.compile`` the training loss (GPU speed; the first
+            epochs pay the compilation).
         feature_decoder: Feature decoder beside the structure ``decoder`` (joint
             GALA/DOMINANT-style reconstruction), or ``None``.
         feature_decoder_options: Extra feature-decoder keyword arguments.
@@ -91,10 +146,24 @@ class RunConfig:
             inner-product AUC without a structure decoder), ``"probe"`` (node-probe
             accuracy on the validation nodes), ``"loss"`` (the lowest training
             loss, DGI's rule; patience counts epochs without a lower loss) or
-            ``"last"`` (the final epoch).
+            ``"last"`` (the final epoch) or ``"ogb"`` (the official OGB metric on
+            the validation split, e.g. Hits@20 for ogbl-ddi; OGB datasets only).
+        reconstruct_weights: Reconstruct edge weights, not just edges: each
+            training positive's target is its weight divided by the largest
+            weight (soft-label BCE, so ``σ(score)`` approximates the normalised
+            weight); negatives keep target 0. Needs a weighted graph, the
+            ``pairs`` loss and no edge masking.
         objective: ``"reconstruction"`` (the autoencoder) or a self-supervised
             objective that trains the encoder without a decoder: ``"dgi"``,
             ``"grace"`` or ``"bgrl"`` (:mod:`graphae.contrastive`).
+        optimization: Latent codes (``embedding`` encoder, hybrid tables):
+            ``"joint"`` (codes and decoder step together) or ``"alternating"``
+            (``alternate_every`` epochs on the codes with θ frozen, then as many
+            on θ with the codes frozen); see :mod:`graphae.autodecoder`.
+        alternate_every: Epochs per phase of the alternating strategy.
+        prior_sigma: σ of the L2 prior ``(1/σ²)·mean_{i∈batch}‖z_i‖²`` on latent
+            codes; ``None``: no prior.
+        code_lr: Learning rate of the latent codes (SparseAdam); ``None``: ``lr``.
         objective_options: Options of that objective
             (:data:`graphae.contrastive.OBJECTIVE_OPTIONS`).
     """
@@ -127,6 +196,8 @@ class RunConfig:
     neg_ratio: float = 1.0
     batch_size: int | None = None
     deterministic: bool = False
+    precision: str = "fp32"
+    compile: bool = False
     feature_decoder: str | None = None
     feature_decoder_options: dict[str, Any] = field(default_factory=dict)
     feature_loss: str = "mse"
@@ -145,12 +216,19 @@ class RunConfig:
     edge_dropout: float = 0.0
     variant_options: dict[str, Any] = field(default_factory=dict)
     select: str = "link"
+    reconstruct_weights: bool = False
     objective: str = "reconstruction"
     objective_options: dict[str, Any] = field(default_factory=dict)
+    optimization: str = "joint"
+    alternate_every: int = 1
+    prior_sigma: float | None = None
+    code_lr: float | None = None
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.graph is None):
-            raise GraphaeError("give exactly one of a dataset name (--dataset) or a graph file (--graph)")
+            raise GraphaeError(
+                "give exactly one of a dataset name (--dataset) or a graph file (--graph)"
+            )
         checks = {
             "epochs": self.epochs >= 1,
             "hidden_channels": self.hidden_channels >= 1,
@@ -173,13 +251,24 @@ class RunConfig:
             "feature_mask": 0 <= self.feature_mask < 1,
             "feature_noise": self.feature_noise >= 0,
             "edge_dropout": 0 <= self.edge_dropout < 1,
-            "select": self.select in ("link", "probe", "loss", "last"),
+            "select": self.select in ("link", "probe", "loss", "last", "ogb"),
+            "precision": self.precision in ("fp32", "tf32", "bf16"),
+            "optimization": self.optimization in ("joint", "alternating"),
+            "alternate_every": self.alternate_every >= 1,
+            "prior_sigma": self.prior_sigma is None or self.prior_sigma > 0,
+            "code_lr": self.code_lr is None or self.code_lr > 0,
             "objective": self.objective in ("reconstruction", "dgi", "grace", "bgrl"),
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
-            raise GraphaeError(f"invalid value for {', '.join(bad)}: " + ", ".join(
-                f"{k}={getattr(self, k)!r}" for k in bad))
+            raise GraphaeError(
+                f"invalid value for {', '.join(bad)}: "
+                + ", ".join(
+                    f"{k}={getattr(self, k)!r}"
+                    + (f" (must be {_RULES[k]})" if k in _RULES else "")
+                    for k in bad
+                )
+            )
         encoders.get(self.encoder)
         resolve_decoders(self.decoder, self.feature_decoder)
         if self.objective != "reconstruction":
@@ -188,6 +277,11 @@ class RunConfig:
             resolve_options(self.objective, self.objective_options)
         elif self.objective_options:
             raise GraphaeError("objective_options apply to objective dgi, grace or bgrl only")
+        if self.reconstruct_weights and (self.loss != "pairs" or self.edge_mask > 0):
+            raise GraphaeError(
+                "reconstruct_weights needs the sampled-pairs loss (loss='pairs') without "
+                "edge masking (edge_mask=0)"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -247,6 +341,10 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     if deterministic:
+        # cuBLAS needs a fixed workspace for deterministic GEMMs (set before first use).
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
         torch.use_deterministic_algorithms(True, warn_only=False)
 
 
@@ -283,8 +381,9 @@ def make_split(graph: Graph, config: RunConfig) -> LinkSplit:
     )
 
 
-def build_model(config: RunConfig, in_channels: int, num_nodes: int,
-                directed: bool | None = None) -> GraphAutoEncoder:
+def build_model(
+    config: RunConfig, in_channels: int, num_nodes: int, directed: bool | None = None
+) -> GraphAutoEncoder:
     """Encoder, decoder(s) and variants from the registries, sized by ``config``
     (see :func:`graphae.models.build_model`)."""
     return _build_model(config, in_channels, num_nodes, directed)
@@ -298,11 +397,14 @@ def _peak_memory(device: torch.device) -> dict[str, int]:
 
 
 @torch.no_grad()
-def score_pairs(model: GraphAutoEncoder, z: Tensor, pairs: Tensor, edge_index: Tensor,
-                chunk: int = 1 << 20) -> Tensor:
+def score_pairs(
+    model: GraphAutoEncoder, z: Tensor, pairs: Tensor, edge_index: Tensor, chunk: int = 1 << 20
+) -> Tensor:
     """Decoder logits of ``pairs`` ``(2, P)`` in chunks, returned on the CPU as ``(P,)``."""
-    out = [model.score(z, pairs[:, i : i + chunk], edge_index).float().cpu()
-           for i in range(0, pairs.size(1), chunk)]
+    out = [
+        model.score(z, pairs[:, i : i + chunk], edge_index).float().cpu()
+        for i in range(0, pairs.size(1), chunk)
+    ]
     return torch.cat(out) if out else torch.empty(0)
 
 
@@ -322,59 +424,126 @@ def _val_auc(pos: Tensor, neg: Tensor) -> float:
     return float((ranks[:p].sum() - p * (p + 1) / 2) / (p * q))
 
 
-def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False) -> TrainedRun:
+def fit(
+    config: RunConfig,
+    graph: Graph | None = None,
+    *,
+    progress: bool = False,
+    checkpoint_dir: str | Path | None = None,
+    checkpoint_every: int = 0,
+    resume_from: str | Path | TrainingState | None = None,
+    control: TrainingControl | None = None,
+) -> TrainedRun:
     """Train one graph autoencoder and measure its frozen embeddings.
 
     Args:
         config: The run configuration.
         graph: An already loaded graph (else loaded from ``config``).
         progress: Show a progress bar (stderr).
+        checkpoint_dir: Folder for training checkpoints
+            (:func:`graphae.rundir.save_training_state`); ``None`` writes none.
+        checkpoint_every: Write a checkpoint every this many epochs (0: only
+            when stopped through ``control``).
+        resume_from: A checkpoint folder (or a loaded
+            :class:`~graphae.rundir.TrainingState`) to continue from. With the
+            same config on the CPU the result is bit-identical to a run that
+            was never interrupted.
+        control: Lets a signal handler or a test stop training cleanly after
+            the current epoch (a checkpoint is written first when
+            ``checkpoint_dir`` is set).
 
     Returns:
         The :class:`TrainedRun` with the model at the best validation epoch.
 
     Raises:
         GraphaeError: On bad input (the CLI turns it into a one-line error).
+        TrainingInterrupted: When ``control`` stopped training before the end.
     """
     t0 = time.perf_counter()
-    device = resolve_device(config.device)
+    dist_ctx = distributed.init(resolve_device(config.device))
+    device = distributed.device_for(dist_ctx, resolve_device(config.device))
     seed_everything(config.seed, config.deterministic)
+    set_precision(config.precision, device)
     if graph is None:
         graph = load_input(config)
-    if graph.data.x is None and config.encoder != "embedding":
+    if graph.data.x is None and not needs_no_features(config.encoder, config.encoder_options):
         raise GraphaeError(
-            f"{graph.name} has no node features; use --encoder embedding (learnable node codes)"
+            f"{graph.name} has no node features; use --encoder embedding (learnable node "
+            "codes) or the encoder option learnable_input=true (a GNN over learnable codes)"
         )
     split = make_split(graph, config)
     fnr = false_negative_rate(split, graph.data.edge_index) if split.source == "random" else 0.0
     log.info("%s; split %s", graph.summary(), split.sizes())
 
-    x = graph.data.x.to(device) if graph.data.x is not None else torch.empty(graph.num_nodes, 0, device=device)
+    x = (
+        graph.data.x.to(device)
+        if graph.data.x is not None
+        else torch.empty(graph.num_nodes, 0, device=device)
+    )
     sp = split.to(device)
     model = build_model(config, x.size(1), graph.num_nodes, directed=graph.directed).to(device)
     # main_parameters(): everything but a regulariser that trains itself (ARGA's discriminator)
-    opt = torch.optim.Adam(model.main_parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    # the optimiser(s) and loss hook: plain Adam, or latent codes (graphae.autodecoder)
+    opt = make_strategy(model, config)
+    loss_fn = distributed.wrap_loss(dist_ctx, model, opt.loss)
+    if config.compile:
+        loss_fn = torch.compile(loss_fn)
+    if config.select == "ogb" and graph.meta.get("ogb_name") is None:
+        raise GraphaeError(f"select='ogb' needs an OGB dataset; {graph.name} is not one")
     if config.select == "probe" and (graph.y is None or not bool((graph.y >= 0).any())):
         raise GraphaeError(f"select='probe' needs node labels; {graph.name} has none")
     exclude = EdgeSet(sp.train_pos, graph.num_nodes, directed=split.directed)
     gen = torch.Generator(device=device).manual_seed(config.seed)
+    _warn_about_inputs(model, graph, config)
+    pos_target = _positive_targets(sp, graph, config)
 
     best = {"auc": float("-inf"), "epoch": 0, "state": None}
     history: list[dict[str, float]] = []
     bad_evals = 0
-    t_train = time.perf_counter()
     epochs_run = 0
+    start = 1
+    meta = {"num_nodes": graph.num_nodes, "split": split.sizes()}
+    if resume_from is not None:
+        state = (
+            resume_from
+            if isinstance(resume_from, TrainingState)
+            else load_training_state(resume_from)
+        )
+        _check_resumable(state, config, meta)
+        model.load_state_dict(state.model)
+        opt.load_state_dict(state.optimizer)
+        _restore_extra_optimizers(model, state.extra_optimizers)
+        best = {"auc": state.best_score, "epoch": state.best_epoch, "state": state.best_state}
+        history = list(state.history)
+        bad_evals = state.bad_evals
+        epochs_run = state.epoch
+        start = state.epoch + 1
+        restore_rng(state.rng, gen)
+        log.info("resuming after epoch %d of %d", state.epoch, config.epochs)
+    t_train = time.perf_counter()
     bar = _progress_bar(config.epochs, progress)
-    for epoch in range(1, config.epochs + 1):
+    bar.update(start - 1)
+    if control is not None:
+        control.running = True
+    for epoch in range(start, config.epochs + 1):
         model.train()
+        opt.begin_epoch(epoch)
         losses = []
         parts: dict[str, list[float]] = {}
-        for pos in _batches(sp.train_pos, config.batch_size, gen):
-            neg = sample_negatives(max(1, int(pos.size(1) * config.neg_ratio)), exclude, generator=gen)
+        for pos, target in _batches(sp.train_pos, config.batch_size, gen, pos_target):
+            neg = sample_negatives(
+                max(1, int(pos.size(1) * config.neg_ratio)), exclude, generator=gen
+            )
             opt.zero_grad(set_to_none=True)
-            loss, named = model.loss(x, sp.mp_edge_index, sp.mp_edge_weight, pos, neg)
+            if dist_ctx.active:  # every rank drew the same global batch; score a shard
+                pos, neg = dist_ctx.shard(pos), dist_ctx.shard(neg)
+                target = dist_ctx.shard(target) if target is not None else None
+            with autocast(device, config.precision):
+                loss, named = loss_fn(x, sp.mp_edge_index, sp.mp_edge_weight, pos, neg, target)
             if not torch.isfinite(loss):
-                raise GraphaeError(f"training diverged at epoch {epoch} (loss {loss.item()}); lower --lr")
+                raise GraphaeError(
+                    f"training diverged at epoch {epoch} (loss {loss.item()}); lower --lr"
+                )
             loss.backward()
             opt.step()
             named.update(model.extra_step())  # regulariser update (ARGA); no-op otherwise
@@ -382,14 +551,15 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
             for k, v in named.items():
                 parts.setdefault(k, []).append(v)
         epochs_run = epoch
-        record = {"epoch": epoch, "loss": float(np.mean(losses))}
+        record = {"epoch": epoch, "loss": distributed.all_mean(dist_ctx, float(np.mean(losses)))}
         record.update({f"loss/{k}": float(np.mean(v)) for k, v in parts.items()})
         if epoch % config.eval_every == 0 or epoch == config.epochs:
             model.eval()
             with torch.no_grad():
                 z = model.encode(x, sp.mp_edge_index, sp.mp_edge_weight)
-                auc = _val_auc(score_pairs(model, z, sp.val_pos, sp.mp_edge_index),
-                               score_pairs(model, z, sp.val_neg, sp.mp_edge_index))
+                val_pos = score_pairs(model, z, sp.val_pos, sp.mp_edge_index)
+                val_neg = score_pairs(model, z, sp.val_neg, sp.mp_edge_index)
+                auc = _val_auc(val_pos, val_neg)
             record["val/auc"] = auc
             score = auc
             if config.select == "probe":
@@ -398,9 +568,18 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
                 score = -record["loss"]
             elif config.select == "last":
                 score = float(epoch)
+            elif config.select == "ogb":  # the official metric (e.g. Hits@20 for ogbl-ddi)
+                from graphae.evaluate import ogb_metrics
+
+                official = ogb_metrics(graph.meta["ogb_name"], val_pos, val_neg)
+                record.update({f"val/{k}": float(v) for k, v in official.items()})
+                score = float(next(iter(official.values())))
             if score > best["auc"]:
-                best = {"auc": score, "epoch": epoch,
-                        "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+                best = {
+                    "auc": score,
+                    "epoch": epoch,
+                    "state": {k: v.detach().clone() for k, v in model.state_dict().items()},
+                }
                 bad_evals = 0
             else:
                 bad_evals += 1
@@ -410,6 +589,35 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
         if config.patience and bad_evals >= config.patience:
             log.info("early stop at epoch %d (best %d)", epoch, best["epoch"])
             break
+        stop = control is not None and control.should_stop(epoch)
+        if (
+            epoch < config.epochs
+            and checkpoint_dir is not None
+            and (stop or (checkpoint_every and epoch % checkpoint_every == 0))
+        ):
+            save_training_state(
+                checkpoint_dir,
+                TrainingState(
+                    epoch=epoch,
+                    model=model.state_dict(),
+                    optimizer=opt.state_dict(),
+                    extra_optimizers=_extra_optimizer_states(model),
+                    best_score=float(best["auc"]),
+                    best_epoch=int(best["epoch"]),
+                    best_state=best["state"],
+                    bad_evals=bad_evals,
+                    history=history,
+                    rng=capture_rng(gen),
+                    config=config.to_dict(),
+                    meta=meta,
+                ),
+            )
+        if stop and epoch < config.epochs:
+            bar.close()
+            control.running = False  # type: ignore[union-attr]
+            raise TrainingInterrupted(epoch, config.epochs, checkpoint_dir)
+    if control is not None:
+        control.running = False
     bar.close()
     train_time = time.perf_counter() - t_train
     if best["state"] is not None:
@@ -444,8 +652,136 @@ def fit(config: RunConfig, graph: Graph | None = None, *, progress: bool = False
         },
         device=str(device),
         history=history,
+        reproducibility={
+            "deterministic": config.deterministic,
+            "seed": config.seed,
+            "split_seed": (
+                (config.seed if config.split_seed is None else config.split_seed)
+                if split.source == "random"
+                else None
+            ),
+            "split_source": split.source,
+            "torch_num_threads": torch.get_num_threads(),
+            "cublas_workspace_config": os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
+            "resumed_after_epoch": start - 1 if start > 1 else None,
+        },
     )
     return TrainedRun(config, model, graph, split, z.detach().float().cpu(), result)
+
+
+@dataclass
+class TrainingControl:
+    """Stops a running :func:`fit` cleanly after the current epoch.
+
+    The CLI's SIGINT/SIGTERM handler calls :meth:`request_stop` while
+    ``running`` is true; tests use ``stop_after`` to simulate a kill after a
+    given epoch. :func:`fit` then writes a checkpoint (when it has a
+    ``checkpoint_dir``) and raises :class:`~graphae.errors.TrainingInterrupted`.
+
+    Attributes:
+        stop_after: Stop once this epoch is done (``None``: never by itself).
+        stop_requested: Set by :meth:`request_stop`.
+        running: True while :func:`fit` is inside its epoch loop.
+    """
+
+    stop_after: int | None = None
+    stop_requested: bool = False
+    running: bool = False
+
+    def request_stop(self) -> None:
+        """Ask :func:`fit` to stop after the epoch in progress."""
+        self.stop_requested = True
+
+    def should_stop(self, epoch: int) -> bool:
+        """Whether to stop after ``epoch``."""
+        return self.stop_requested or (self.stop_after is not None and epoch >= self.stop_after)
+
+
+def _check_resumable(state: TrainingState, config: RunConfig, meta: dict[str, Any]) -> None:
+    """Refuse a checkpoint of another run (other config, graph or split)."""
+    free = {"device", "data_root"}  # may change between machines without changing the run
+    now = config.to_dict()
+    then = state.config
+    diff = sorted(k for k in set(now) | set(then) if k not in free and now.get(k) != then.get(k))
+    if diff:
+        shown = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in diff[:4])
+        raise GraphaeError(
+            f"the checkpoint belongs to a run with another configuration ({shown}); "
+            "resume with the same settings or start a new run"
+        )
+    if state.meta and state.meta != _json_roundtrip(meta):
+        raise GraphaeError(
+            f"the checkpoint was made on another graph or split ({state.meta} vs {meta}); "
+            "resume on the same input or start a new run"
+        )
+    if state.epoch >= config.epochs:
+        raise GraphaeError(f"the checkpoint is at epoch {state.epoch}; nothing left to train")
+
+
+def _json_roundtrip(obj: Any) -> Any:
+    """``obj`` as it reads back from JSON (tuples become lists)."""
+    import json
+
+    return json.loads(json.dumps(obj))
+
+
+def _extra_optimizer_states(model: GraphAutoEncoder) -> dict[str, dict[str, Any]]:
+    """State of optimisers a model keeps itself (ARGA's discriminator), by attribute name."""
+    opt = getattr(model, "_disc_opt", None)
+    return {"_disc_opt": opt.state_dict()} if opt is not None else {}
+
+
+def _restore_extra_optimizers(model: GraphAutoEncoder, states: dict[str, dict[str, Any]]) -> None:
+    state = states.get("_disc_opt")
+    if state is None or getattr(model, "discriminator", None) is None:
+        return
+    opt = torch.optim.Adam(model.discriminator.parameters(), lr=model.options["discriminator_lr"])
+    opt.load_state_dict(state)
+    model._disc_opt = opt
+
+
+def _warn_about_inputs(model: GraphAutoEncoder, graph: Graph, config: RunConfig) -> None:
+    """Log what the chosen model will not use of the input (weights, edge direction)."""
+    dec = getattr(model, "decoder", None)
+    if graph.directed and dec is not None and getattr(dec, "symmetric", False):
+        log.warning(
+            "%s is directed but decoder %r is symmetric (score(u, v) == score(v, u)), so it "
+            "cannot tell u->v from v->u; use --decoder bilinear, or mlp with "
+            "--decoder-option mode=concat",
+            graph.name,
+            config.decoder,
+        )
+    if graph.edge_weight is not None and not hasattr(model.encoder, "cache"):
+        inner = getattr(model.encoder, "inner", model.encoder)
+        if not hasattr(inner, "cache"):
+            log.warning(
+                "encoder %r ignores edge weights; use gcn or linear to propagate with them",
+                config.encoder,
+            )
+
+
+def _positive_targets(split: LinkSplit, graph: Graph, config: RunConfig) -> Tensor | None:
+    """``(P_train,)`` soft targets ``w / max w`` of the training positives, or ``None``."""
+    if not config.reconstruct_weights:
+        return None
+    if graph.edge_weight is None:
+        raise GraphaeError(
+            f"reconstruct_weights needs edge weights; {graph.name} has none "
+            "(give a third column of weights)"
+        )
+    from graphae.data.split import pair_weights
+
+    w = pair_weights(
+        split.train_pos.cpu(),
+        graph.data.edge_index,
+        graph.edge_weight,
+        graph.num_nodes,
+        split.directed,
+    )
+    top = float(w.max()) if w.numel() else 0.0
+    if top <= 0:
+        raise GraphaeError(f"reconstruct_weights: every training edge of {graph.name} has weight 0")
+    return (w / top).to(split.train_pos.device)
 
 
 def _val_probe(z: Tensor, graph: Graph, seed: int) -> float:
@@ -460,12 +796,30 @@ def _val_probe(z: Tensor, graph: Graph, seed: int) -> float:
     return float(probe["val_accuracy"])
 
 
-def _batches(pos: Tensor, batch_size: int | None, gen: torch.Generator) -> list[Tensor]:
-    """The epoch's positive pairs: all at once, or shuffled mini-batches."""
+def set_precision(precision: str, device: torch.device) -> None:
+    """Exact fp32 (TF32 off) unless ``precision`` allows TF32/bf16 on CUDA."""
+    if device.type == "cuda":
+        tf32 = precision != "fp32"
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+
+
+def autocast(device: torch.device, precision: str) -> Any:
+    """bf16 autocast for ``precision="bf16"``, else a no-op context."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def _batches(
+    pos: Tensor, batch_size: int | None, gen: torch.Generator, target: Tensor | None = None
+) -> list[tuple[Tensor, Tensor | None]]:
+    """The epoch's positive pairs (with their targets): all at once, or shuffled mini-batches."""
     if batch_size is None or batch_size >= pos.size(1):
-        return [pos]
+        return [(pos, target)]
     perm = torch.randperm(pos.size(1), device=pos.device, generator=gen)
-    return [pos[:, perm[i : i + batch_size]] for i in range(0, pos.size(1), batch_size)]
+    return [
+        (pos[:, idx], target[idx] if target is not None else None)
+        for idx in (perm[i : i + batch_size] for i in range(0, pos.size(1), batch_size))
+    ]
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -474,8 +828,14 @@ def _progress_bar(total: int, enabled: bool) -> Any:
     return tqdm(total=total, desc="train", unit="epoch", disable=not enabled, leave=False)
 
 
-def measure(model: GraphAutoEncoder, z: Tensor, graph: Graph, split: LinkSplit, seed: int = 0,
-            max_probe_pairs: int = 50_000) -> dict[str, float]:
+def measure(
+    model: GraphAutoEncoder,
+    z: Tensor,
+    graph: Graph,
+    split: LinkSplit,
+    seed: int = 0,
+    max_probe_pairs: int = 50_000,
+) -> dict[str, float]:
     """Every metric of a trained model's frozen embeddings (keys as in design.md).
 
     The decoder's own link metrics (``link/*``, ``recon/loss``) on validation and
@@ -505,7 +865,10 @@ def measure(model: GraphAutoEncoder, z: Tensor, graph: Graph, split: LinkSplit, 
     ogb_name = graph.meta.get("ogb_name")
     has_structure = getattr(model, "has_structure_decoder", True)
     prefix = "link" if has_structure else "link_ip"
-    for part, pos_pairs, neg_pairs in (("val/", split.val_pos, split.val_neg), ("", split.test_pos, split.test_neg)):
+    for part, pos_pairs, neg_pairs in (
+        ("val/", split.val_pos, split.val_neg),
+        ("", split.test_pos, split.test_neg),
+    ):
         pos = score_pairs(model, z, pos_pairs, split.mp_edge_index)
         neg = score_pairs(model, z, neg_pairs, split.mp_edge_index)
         link = link_metrics(pos, neg)
@@ -537,7 +900,12 @@ def measure(model: GraphAutoEncoder, z: Tensor, graph: Graph, split: LinkSplit, 
         train_pos = train_pos[:, torch.randperm(train_pos.size(1), generator=gen)[:max_probe_pairs]]
     exclude = EdgeSet(split.train_pos.cpu(), graph.num_nodes, directed=split.directed)
     train_neg = sample_negatives(train_pos.size(1), exclude, generator=gen, device="cpu")
-    lp = link_probe(zc, train_pos.numpy(), train_neg.numpy(), split.test_pos.cpu().numpy(),
-                    split.test_neg.cpu().numpy())
+    lp = link_probe(
+        zc,
+        train_pos.numpy(),
+        train_neg.numpy(),
+        split.test_pos.cpu().numpy(),
+        split.test_neg.cpu().numpy(),
+    )
     metrics["probe/link_auc"] = float(lp["auc"])
     return metrics

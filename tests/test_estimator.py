@@ -331,8 +331,8 @@ def test_transform_leaves_no_cached_graph(blobs: np.ndarray) -> None:
 
 
 def test_new_nodes_with_embedding_encoder_are_refused(blobs: np.ndarray) -> None:
-    """The auto-decoder needs latent inference for new nodes, which is not available:
-    transform says so, while nodes seen in fit still work."""
+    """Latent inference needs the auto-decoder's code table: a model without one is
+    refused for new nodes, while nodes seen in fit still work."""
     est = GraphAEEmbedder(**FAST).fit(blobs)
     est.run_ = copy.copy(est.run_)
     object.__setattr__(est.run_, "config", copy.copy(est.run_.config))
@@ -341,7 +341,7 @@ def test_new_nodes_with_embedding_encoder_are_refused(blobs: np.ndarray) -> None
     with pytest.raises(GraphaeError, match="latent inference"):
         est.transform(blobs[:3] + 0.5)
     with pytest.raises(GraphaeError, match="latent inference"):
-        est.embed(nx.path_graph(4))
+        est.embed(nx.relabel_nodes(nx.path_graph(4), {3: 10**6}))  # one new node
 
 
 @pytest.mark.skipif("embedding" not in encoders.names(), reason="no 'embedding' encoder yet")
@@ -349,8 +349,13 @@ def test_embedding_encoder_end_to_end() -> None:
     g = _two_communities()
     est = GraphAEEmbedder(**{**FAST, "encoder": "embedding"}).fit(g)
     np.testing.assert_array_equal(est.transform(["a1"]), est.embedding_[[1]])
-    with pytest.raises(GraphaeError, match="latent inference"):
-        est.transform(nx.relabel_nodes(g, {"a0": "new"}))
+    # a new node: its code comes from latent inference on its edges to known nodes
+    h = nx.relabel_nodes(g, {"a0": "new"})
+    out = est.embed(h)
+    assert out.ids == list(h.nodes)
+    kept = [i for i in h.nodes if i != "new"]
+    np.testing.assert_array_equal(out.lookup(kept), est.embeddings_.lookup(kept))
+    assert np.isfinite(out["new"]).all()
 
 
 # --------------------------------------------------------------------------- lookup

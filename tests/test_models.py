@@ -275,3 +275,46 @@ def test_variational_encoder_is_built_for_every_encoder() -> None:
         enc = build_encoder(name, variational=True, in_channels=6, hidden_channels=8,
                             out_channels=4, num_layers=2)
         assert enc(blocks().data.x, blocks().data.edge_index).shape == (20, 4)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def _cli(args: list[str]) -> int:
+    import logging
+
+    from graphae.cli import main
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        with pytest.raises(SystemExit) as info:
+            main(args)
+    finally:
+        root.handlers[:], root.level = saved
+    return int(info.value.code or 0)
+
+
+def test_cli_variant_flags_end_to_end(tmp_path, capsys) -> None:
+    import json
+
+    ring = "".join(f"n{i},n{(i + 1) % 20}\n" for i in range(20)) + "".join(
+        f"n{i},n{(i + 5) % 20}\n" for i in range(20))
+    (tmp_path / "ring.csv").write_text(ring)
+    out = tmp_path / "run"
+    code = _cli(["train", "--graph", str(tmp_path / "ring.csv"), "--out", str(out), "--device",
+                 "cpu", "--no-progress", "--epochs", "3", "--decoder", "mirror",
+                 "--decoder-option", "layers=1", "--feature-mask", "0.3", "--feature-loss", "sce",
+                 "--sce-gamma", "3", "--variational", "--adversarial", "--edge-dropout", "0.1",
+                 "--variant-option", "replace_rate=0.1", "--weight-decay", "1e-4"])
+    assert code == 0, capsys.readouterr().err
+    assert "link_ip/auc=" in capsys.readouterr().out
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["decoder"] == "mirror" and cfg["feature_mask"] == 0.3 and cfg["variational"]
+    assert cfg["adversarial"] and cfg["variant_options"] == {"replace_rate": 0.1}
+    metrics = json.loads((out / "result.json").read_text())["metrics"]
+    assert "link_ip/auc" in metrics and "link/auc" not in metrics
+    assert _cli(["embed", str(out), "--out", str(tmp_path / "emb.npy")]) == 0
+    assert _cli(["ls", "decoders"]) == 0
+    listing = capsys.readouterr().out
+    assert "tied" in listing and "[feature]" in listing and "[structure]" in listing

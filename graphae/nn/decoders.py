@@ -91,6 +91,16 @@ class Decoder(nn.Module):
 # ------------------------------------------------------------------ structure
 
 
+def pair_ends(z: Tensor, pairs: Tensor) -> tuple[Tensor, Tensor]:
+    """Rows ``z_u`` and ``z_v`` ``(P, d)`` of the pairs ``(2, P)``.
+
+    ``index_select`` rather than advanced indexing: on CPU it is about twice as
+    fast forward, and its backward is an ``index_add`` instead of the slower
+    accumulating ``index_put`` (measured on 2.4M pairs, 16 channels).
+    """
+    return z.index_select(0, pairs[0]), z.index_select(0, pairs[1])
+
+
 class StructureDecoder(Decoder):
     """Scores node pairs: ``(z, pairs, edge_index) -> logits (P,)``."""
 
@@ -134,7 +144,8 @@ class InnerProductDecoder(StructureDecoder):
         self.in_channels = in_channels
 
     def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
-        return (z[pairs[0]] * z[pairs[1]]).sum(dim=-1)
+        zu, zv = pair_ends(z, pairs)
+        return (zu * zv).sum(dim=-1)
 
     def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
         return z @ z.t()
@@ -161,7 +172,8 @@ class DistanceDecoder(StructureDecoder):
             nn.init.zeros_(self.bias)
 
     def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
-        out = -(z[pairs[0]] - z[pairs[1]]).pow(2).sum(dim=-1)
+        zu, zv = pair_ends(z, pairs)
+        out = -(zu - zv).pow(2).sum(dim=-1)
         return out + self.bias if self.bias is not None else out
 
     def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
@@ -206,9 +218,10 @@ class BilinearDecoder(StructureDecoder):
         return 0.5 * (self.weight + self.weight.t()) if self.symmetric else self.weight
 
     def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        zu, zv = pair_ends(z, pairs)
         if self.diagonal:
-            return (z[pairs[0]] * self.weight * z[pairs[1]]).sum(dim=-1)
-        return ((z[pairs[0]] @ self.relation()) * z[pairs[1]]).sum(dim=-1)
+            return (zu * self.weight * zv).sum(dim=-1)
+        return ((zu @ self.relation()) * zv).sum(dim=-1)
 
     def dense(self, z: Tensor, edge_index: Tensor | None = None) -> Tensor:
         return z @ self.relation() @ z.t()
@@ -250,7 +263,7 @@ class MLPDecoder(StructureDecoder):
         return self.lins[-1](h).squeeze(-1)
 
     def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
-        zu, zv = z[pairs[0]], z[pairs[1]]
+        zu, zv = pair_ends(z, pairs)
         if self.mode == "hadamard":
             return self._mlp(zu * zv)
         out = self._mlp(torch.cat([zu, zv], dim=-1))

@@ -19,6 +19,11 @@ name       layer                                                       layer_wei
 ``mlp``    per-node MLP, ignores the graph                             yes
 =========  ==========================================================  ==============
 
+``embedding`` (:mod:`graphae.nn.latent`) is the auto-decoder: a free latent code
+per node, ignoring ``x`` and the graph. Any GNN encoder takes the options
+``learnable_input`` / ``hybrid`` for learnable node tables at its input /
+output (:func:`graphae.nn.latent.build_hybrid`).
+
 Edge weights are used by ``gcn`` and ``linear``; ``sage``, ``gat`` and ``gin``
 ignore them (their PyG layers have no scalar edge-weight input).
 
@@ -524,5 +529,17 @@ def build_encoder(name: str, options: dict[str, Any] | None = None, *, variation
     ctx = dict(context)
     if variational:
         ctx["out_channels"] = 2 * int(ctx["out_channels"])
-    enc = call_factory("encoder", name, encoders.get(name), ctx, dict(options or {}))
+    from graphae.nn.latent import build_hybrid  # learnable node tables (hybrid options)
+
+    enc = build_hybrid(
+        name,
+        ctx,
+        dict(options or {}),
+        lambda c, o: call_factory("encoder", name, encoders.get(name), c, o),
+    )
     return VariationalEncoder(enc) if variational else enc
+
+
+# The `embedding` encoder (auto-decoder latent table) registers itself on import.
+from graphae.nn import latent as _latent  # noqa: E402, F401
+from graphae.nn import precomputed as _precomputed  # noqa: E402, F401  (registers sign)

@@ -163,14 +163,24 @@ class PropagationCache:
         self.options = options
         self._entries: list[tuple[Tensor, Tensor | None, int, int, int, Propagation]] = []
 
-    def get(self, edge_index: Tensor, num_nodes: int, edge_weight: Tensor | None = None) -> Propagation:
+    def get(
+        self, edge_index: Tensor, num_nodes: int, edge_weight: Tensor | None = None
+    ) -> Propagation:
         """The cached propagation for this graph, built on first use."""
         ver_w = edge_weight._version if edge_weight is not None else -1
         for ei, ew, ver, vw, n, prop in self._entries:
-            if ei is edge_index and ew is edge_weight and ver == ei._version and vw == ver_w and n == num_nodes:
+            if (
+                ei is edge_index
+                and ew is edge_weight
+                and ver == ei._version
+                and vw == ver_w
+                and n == num_nodes
+            ):
                 return prop
         prop = Propagation.build(edge_index, num_nodes, edge_weight, **self.options)  # type: ignore[arg-type]
-        self._entries.insert(0, (edge_index, edge_weight, edge_index._version, ver_w, num_nodes, prop))
+        self._entries.insert(
+            0, (edge_index, edge_weight, edge_index._version, ver_w, num_nodes, prop)
+        )
         del self._entries[self.size :]
         return prop
 
