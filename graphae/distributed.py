@@ -103,7 +103,9 @@ class _LossModule(nn.Module):
         return self.loss_fn(*args)
 
 
-def wrap_loss(ctx: DistContext, model: nn.Module, loss_fn: Callable[..., Any]) -> Callable[..., Any]:
+def wrap_loss(
+    ctx: DistContext, model: nn.Module, loss_fn: Callable[..., Any]
+) -> Callable[..., Any]:
     """The training loss, gradient-averaged across processes when ``ctx.active``.
 
     Args:

@@ -13,8 +13,19 @@ import torch
 from graphae.distributed import DistContext, wrap_loss
 
 EDGES = Path(__file__).parents[1] / "examples" / "data" / "les_miserables.csv"
-ARGS = ["--graph", str(EDGES), "--epochs", "12", "--batch-size", "64", "--patience", "0",
-        "--no-progress", "--device", "cpu"]
+ARGS = [
+    "--graph",
+    str(EDGES),
+    "--epochs",
+    "12",
+    "--batch-size",
+    "64",
+    "--patience",
+    "0",
+    "--no-progress",
+    "--device",
+    "cpu",
+]
 
 
 def _env() -> dict[str, str]:
@@ -26,12 +37,33 @@ def _env() -> dict[str, str]:
 
 def test_two_gloo_processes_match_one_process(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
-    subprocess.run([sys.executable, "-m", "graphae.cli", "train", *ARGS, "--out", str(one)],
-                   check=True, env=_env(), capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "graphae.cli", "train", *ARGS, "--out", str(one)],
+        check=True,
+        env=_env(),
+        capture_output=True,
+        timeout=300,
+    )
     res = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-         "--master-port", "29517", "-m", "graphae.cli", "train", *ARGS, "--out", str(two)],
-        env=_env(), capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            "29517",
+            "-m",
+            "graphae.cli",
+            "train",
+            *ARGS,
+            "--out",
+            str(two),
+        ],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.count("wrote") == 1  # only rank 0 writes

@@ -62,8 +62,15 @@ def test_training_embeds_only_the_batch_nodes(monkeypatch) -> None:
         return orig(self, *a, **k)
 
     monkeypatch.setattr(SIGNEncoder, "forward_layers", counting)
-    cfg = RunConfig(dataset="ring", encoder="sign", batch_size=4, epochs=15, patience=0,
-                    val_ratio=0.1, test_ratio=0.2)
+    cfg = RunConfig(
+        dataset="ring",
+        encoder="sign",
+        batch_size=4,
+        epochs=15,
+        patience=0,
+        val_ratio=0.1,
+        test_ratio=0.2,
+    )
     run = fit(cfg, graph=_ring_graph())
     assert calls["full_train"] == 0
     losses = [h["loss"] for h in run.result.history]

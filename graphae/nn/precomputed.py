@@ -10,6 +10,8 @@ one-layer MLP is SGC (Wu et al., 2019); the default concatenation is SIGN
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import Tensor, nn
 
@@ -57,7 +59,7 @@ class SIGNEncoder(Encoder):
         # ``sizes`` is what mirrored decoders reverse: they rebuild X (width F).
         self.sizes = [in_channels, *mlp[1:]]
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in zip(mlp[:-1], mlp[1:], strict=True))
+        self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(mlp))
         self.acts = nn.ModuleList(make_activation(activation, c) for c in mlp[1:-1])
         self._props = PropagationCache()
         self._feats: list[tuple[Tensor, Tensor, int, Tensor]] = []
