@@ -181,6 +181,8 @@ def test_sigint_during_the_swap_lands_after_it(tmp_path: Path, monkeypatch) -> N
     """A Ctrl-C between the renames would leave no folder at ``out``; it is held until the end."""
     out = tmp_path / "run"
     write_atomic_folder(out, writer({"x.txt": "old"}))
+    # Python's own Ctrl-C handler, whatever an earlier test in the session left installed
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     real_rename = os.rename
     calls = []
 
@@ -191,8 +193,11 @@ def test_sigint_during_the_swap_lands_after_it(tmp_path: Path, monkeypatch) -> N
         real_rename(a, b)
 
     monkeypatch.setattr(rundir.os, "rename", rename)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomic_folder(out, writer({"x.txt": "new"}))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_atomic_folder(out, writer({"x.txt": "new"}))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert (out / "x.txt").read_text() == "new"  # the swap completed before the interrupt
 
 
