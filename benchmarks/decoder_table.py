@@ -41,7 +41,7 @@ from typing import Any
 
 import torch
 
-from graphae.nn.decoders import decoder_kind, decoders
+from graphae.nn.decoders import decoders
 
 
 @dataclass
@@ -125,7 +125,7 @@ def ladder_rows() -> list[Row]:
         cfg: dict[str, Any] = {"decoder": name, **LADDER_COMMON}
         if name in LADDER_OPTIONS:
             cfg["decoder_options"] = LADDER_OPTIONS[name]
-        rows.append(Row(name, f"{decoder_kind(name)}: {decoders.describe(name)}", cfg))
+        rows.append(Row(name, decoders.describe(name), cfg))
     return rows
 
 
