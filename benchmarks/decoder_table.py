@@ -94,20 +94,53 @@ GRAPHMAE = {
 }
 
 ACCEPTANCE = [
-    Row("gae", "GAE: GCN F-32-16 + inner product, sampled pairs (graphae default)", {},
-        ("link/auc", 0.905), ("cora",)),
-    Row("gae_dense", "GAE, Kipf & Welling's dense re-weighted loss", {"loss": "dense"},
-        ("link/auc", 0.905), ("cora",)),
-    Row("vgae", "VGAE, sampled pairs, KL weight 1/N", {"variational": True},
-        ("link/auc", 0.91), ("cora",)),
-    Row("vgae_dense", "VGAE, Kipf & Welling's dense loss", {"variational": True, "loss": "dense"},
-        ("link/auc", 0.91), ("cora",)),
-    Row("arga", "ARGA: GAE + adversarial regulariser (discriminator 64-64, 5 steps)",
-        {"adversarial": True}),
-    Row("maskgae", "MaskGAE: edge mask 0.7, GCN + MLP decoder + degree decoder", MASKGAE,
-        ("link/auc", 0.95), ("cora",)),
-    Row("graphmae", "GraphMAE: feature mask 0.5, mask token, re-mask, mirror GCN decoder, SCE",
-        GRAPHMAE, ("probe/node_accuracy", 0.82), ("cora",)),
+    Row(
+        "gae",
+        "GAE: GCN F-32-16 + inner product, sampled pairs (graphae default)",
+        {},
+        ("link/auc", 0.905),
+        ("cora",),
+    ),
+    Row(
+        "gae_dense",
+        "GAE, Kipf & Welling's dense re-weighted loss",
+        {"loss": "dense"},
+        ("link/auc", 0.905),
+        ("cora",),
+    ),
+    Row(
+        "vgae",
+        "VGAE, sampled pairs, KL weight 1/N",
+        {"variational": True},
+        ("link/auc", 0.91),
+        ("cora",),
+    ),
+    Row(
+        "vgae_dense",
+        "VGAE, Kipf & Welling's dense loss",
+        {"variational": True, "loss": "dense"},
+        ("link/auc", 0.91),
+        ("cora",),
+    ),
+    Row(
+        "arga",
+        "ARGA: GAE + adversarial regulariser (discriminator 64-64, 5 steps)",
+        {"adversarial": True},
+    ),
+    Row(
+        "maskgae",
+        "MaskGAE: edge mask 0.7, GCN + MLP decoder + degree decoder",
+        MASKGAE,
+        ("link/auc", 0.95),
+        ("cora",),
+    ),
+    Row(
+        "graphmae",
+        "GraphMAE: feature mask 0.5, mask token, re-mask, mirror GCN decoder, SCE",
+        GRAPHMAE,
+        ("probe/node_accuracy", 0.82),
+        ("cora",),
+    ),
 ]
 
 LADDER_OPTIONS: dict[str, dict[str, Any]] = {"mlp": {"depth": 1, "width": 32}}
@@ -115,8 +148,7 @@ LADDER_OPTIONS: dict[str, dict[str, Any]] = {"mlp": {"depth": 1, "width": 32}}
 #: criterion — node-probe accuracy on the public validation nodes — so that no
 #: decoder gains from its own selection rule (a feature-only model has no
 #: validation link scores of its own; its inner-product AUC peaks before training).
-LADDER_COMMON: dict[str, Any] = {"select": "probe", "eval_every": 10, "patience": 0,
-                                 "epochs": 400}
+LADDER_COMMON: dict[str, Any] = {"select": "probe", "eval_every": 10, "patience": 0, "epochs": 400}
 
 
 def ladder_rows() -> list[Row]:
@@ -150,11 +182,14 @@ def mean_std(values: list[float], fmt: str) -> str:
     return f"{fmt.format(m)} ± {fmt.format(statistics.stdev(values))}"
 
 
-def run_one(row: Row, dataset: str, seed: int, graph: Any, args: argparse.Namespace) -> dict[str, Any]:
+def run_one(
+    row: Row, dataset: str, seed: int, graph: Any, args: argparse.Namespace
+) -> dict[str, Any]:
     from graphae.train import RunConfig, fit
 
-    cfg = RunConfig(dataset=dataset, data_root=args.data_root, device=args.device, seed=seed,
-                    **row.config)
+    cfg = RunConfig(
+        dataset=dataset, data_root=args.data_root, device=args.device, seed=seed, **row.config
+    )
     t = time.perf_counter()
     run = fit(cfg, graph)
     res = run.result
@@ -175,15 +210,18 @@ def run_one(row: Row, dataset: str, seed: int, graph: Any, args: argparse.Namesp
     }
 
 
-def render(rows: list[Row], results: list[dict[str, Any]], dataset: str,
-           args: argparse.Namespace) -> str:
+def render(
+    rows: list[Row], results: list[dict[str, Any]], dataset: str, args: argparse.Namespace
+) -> str:
     by_row: dict[str, list[dict[str, Any]]] = {}
     for r in results:
         if r["dataset"] == dataset:
             by_row.setdefault(r["row"], []).append(r)
     cmd = "python benchmarks/decoder_table.py " + " ".join(sys.argv[1:])
-    env = (f"{platform.machine()}, {os.cpu_count()} cores (shared), torch {torch.__version__}, "
-           f"{args.threads} thread(s), device {args.device}")
+    env = (
+        f"{platform.machine()}, {os.cpu_count()} cores (shared), torch {torch.__version__}, "
+        f"{args.threads} thread(s), device {args.device}"
+    )
     lines = [
         f"# graphae decoders on {dataset} — {args.table}",
         "",
@@ -236,8 +274,9 @@ def render(rows: list[Row], results: list[dict[str, Any]], dataset: str,
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--dataset", nargs="+", default=["cora"])
     ap.add_argument("--table", choices=sorted(TABLES), default="acceptance")
     ap.add_argument("--rows", nargs="*", default=None, help="only these rows")
@@ -270,9 +309,11 @@ def main() -> None:
                     f.write(json.dumps(rec) + "\n")
                 m = rec["metrics"]
                 shown = {k: round(m[k], 4) for k, _, _ in COLUMNS if k in m}
-                print(f"{graph.name} {row.name} seed {seed}: {shown} "
-                      f"best {rec['best_epoch']}/{rec['epochs_run']} {rec['seconds']:.0f}s",
-                      flush=True)
+                print(
+                    f"{graph.name} {row.name} seed {seed}: {shown} "
+                    f"best {rec['best_epoch']}/{rec['epochs_run']} {rec['seconds']:.0f}s",
+                    flush=True,
+                )
     text = "\n\n".join(render(rows, results, canonical_name(d), args) for d in args.dataset)
     args.out.write_text(text)
     print(text)

@@ -46,6 +46,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from graphae.data.features import input_features
 from graphae.errors import GraphaeError
 from graphae.nn.latent import EmbeddingEncoder, LatentTable, latent_tables
 
@@ -644,7 +645,11 @@ def code_table(model: GraphAutoEncoder) -> LatentTable:
 
 
 def embed_graph_nodes(
-    model: GraphAutoEncoder, known: Embeddings, graph: Any, **kwargs: Any
+    model: GraphAutoEncoder,
+    known: Embeddings,
+    graph: Any,
+    feature_norm: str = "auto",
+    **kwargs: Any,
 ) -> np.ndarray:
     """Vectors of every node of ``graph``: known nodes' codes, new nodes by latent inference.
 
@@ -657,6 +662,8 @@ def embed_graph_nodes(
         model: A trained auto-decoder (``embedding`` encoder).
         known: The training nodes' embeddings (ids and codes).
         graph: A :class:`~graphae.data.graph.Graph`.
+        feature_norm: The run's ``RunConfig.feature_norm`` (the feature
+            decoder's target is prepared as in training).
         **kwargs: Passed to :func:`infer_codes` (``steps``, ``lr``, ``prior_sigma``...).
 
     Returns:
@@ -685,7 +692,7 @@ def embed_graph_nodes(
     p = np.unique(np.concatenate(pairs, axis=1), axis=1) if pairs else np.zeros((2, 0), np.int64)
     x_new = None
     if model.feature_decoder is not None and graph.data.x is not None:
-        x_new = graph.data.x[torch.from_numpy(new_rows)].float()
+        x_new = input_features(graph, feature_norm)[torch.from_numpy(new_rows)]
     linked = np.zeros(len(new_rows), dtype=bool)
     linked[p[0]] = True
     if x_new is None and not linked.all():

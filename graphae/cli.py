@@ -193,6 +193,14 @@ def train(
     feature_ids: Annotated[
         Path | None, typer.Option(help="Ids of the rows of a .npy feature file, one per line.")
     ] = None,
+    feature_norm: Annotated[
+        str,
+        typer.Option(
+            help="Feature preprocessing: auto (row-normalise the bag-of-words features of "
+            "Planetoid/Amazon/Coauthor, use other features as given), row (divide each row "
+            "by its L1 norm) or none."
+        ),
+    ] = "auto",
     labels: Annotated[
         Path | None, typer.Option(help="Node labels: .csv with columns id,label.")
     ] = None,
@@ -364,6 +372,7 @@ def train(
             graph=str(graph) if graph else None,
             features=str(features) if features else None,
             feature_ids=str(feature_ids) if feature_ids else None,
+            feature_norm=feature_norm,
             labels=str(labels) if labels else None,
             directed=directed,
             data_root=str(data_root) if data_root else None,
@@ -507,7 +516,9 @@ def embed(
         raise GraphaeError(f"--out {out} is a folder; give an embeddings file name")
     if infer is not None:
         if graph is not None or features is not None:
-            raise GraphaeError("--infer embeds new nodes of the run's graph; drop --graph/--features")
+            raise GraphaeError(
+                "--infer embeds new nodes of the run's graph; drop --graph/--features"
+            )
         if infer_steps < 1 or infer_lr <= 0:
             raise GraphaeError("--infer-steps must be >= 1 and --infer-lr > 0")
         from graphae.autodecoder import infer_run
@@ -699,7 +710,9 @@ def ls(what: Annotated[str, typer.Argument(help="encoders or decoders")]) -> Non
 
 @app.command()
 def bench(
-    config: Annotated[Path, typer.Argument(help="Sweep spec (YAML), e.g. benchmarks/configs/*.yaml.")],
+    config: Annotated[
+        Path, typer.Argument(help="Sweep spec (YAML), e.g. benchmarks/configs/*.yaml.")
+    ],
     out: Annotated[Path, typer.Option(help="Sweep folder (runs/, tables/, report.md).")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List the runs (done/failed/todo) and run nothing.")
@@ -778,7 +791,9 @@ def report_cmd(
     from graphae.bench import write_report
 
     if not (folder / "runs").is_dir():
-        raise GraphaeError(f"{folder} holds no runs/ folder; is it a folder written by graphae bench?")
+        raise GraphaeError(
+            f"{folder} holds no runs/ folder; is it a folder written by graphae bench?"
+        )
     path = write_report(folder, anchors=anchors)
     typer.echo(f"wrote {path}")
 

@@ -38,11 +38,10 @@ What the shared harness reads from them:
   an EMA copy with no trainable parameters and is reported as
   ``target_encoder``, outside both counts). The capacity plots draw these
   runs as reference lines at their encoder's parameter count.
-* **Input.** As in the papers, features are row-normalised (PyG's
-  ``NormalizeFeatures``) before any augmentation: the encoder is wrapped in a
-  :class:`RowNormalizedEncoder` (no parameters), so ``encode`` and the
-  layer-wise probes see the same input as training. ``row_normalize=False``
-  turns it off. The autoencoder rows use the raw features.
+* **Input.** As in the papers, features are row-normalised before any
+  augmentation — by ``RunConfig.feature_norm="row"`` (the default of every
+  objective, :mod:`graphae.data.features`), so these rows and the autoencoder
+  rows read the same input.
 * **Encoder defaults.** Each objective fills in the encoder options of its
   paper where the chosen encoder accepts them and ``encoder_options`` does not
   set them (:data:`ENCODER_DEFAULTS`): an activation after the last layer
@@ -83,14 +82,12 @@ __all__ = [
     "OBJECTIVES",
     "OBJECTIVE_OPTIONS",
     "ContrastiveModel",
-    "RowNormalizedEncoder",
     "bgrl_loss",
     "build_objective_model",
     "drop_edges",
     "ema_momentum",
     "grace_loss",
     "mask_feature_columns",
-    "row_normalize",
     "sparse_input",
 ]
 
@@ -99,11 +96,8 @@ OBJECTIVES = ("reconstruction", "dgi", "grace", "bgrl")
 
 #: Options per objective (``RunConfig.objective_options``), with defaults.
 OBJECTIVE_OPTIONS: dict[str, dict[str, Any]] = {
-    "dgi": {
-        "row_normalize": True,  # divide each node's features by their sum (the papers' input)
-    },
+    "dgi": {},
     "grace": {
-        "row_normalize": True,
         "tau": 0.4,  # InfoNCE temperature
         "edge_drop_1": 0.2,  # view 1: fraction of (directed) message-passing edges dropped
         "edge_drop_2": 0.4,  # view 2
@@ -112,7 +106,6 @@ OBJECTIVE_OPTIONS: dict[str, dict[str, Any]] = {
         "projection_hidden": None,  # projection head width (None: out_channels)
     },
     "bgrl": {
-        "row_normalize": True,
         "momentum": 0.99,  # EMA base momentum m0 (target = m*target + (1-m)*online)
         "momentum_schedule": "cosine",  # "cosine" (m0 -> 1 over training) or "constant"
         "total_steps": None,  # steps of the cosine schedule (None: RunConfig.epochs)
@@ -131,52 +124,6 @@ ENCODER_DEFAULTS: dict[str, dict[str, Any]] = {
     "grace": {"act_last": True},
     "bgrl": {"activation": "prelu", "act_last": True, "norm": "batch"},
 }
-
-
-def row_normalize(x: Tensor) -> Tensor:
-    """PyG's ``NormalizeFeatures``: shift to a minimum of 0, divide each row by its sum (>= 1).
-
-    Args:
-        x: ``(N, F)`` features.
-
-    Returns:
-        ``(N, F)`` normalised copy.
-    """
-    if x.numel():
-        x = x - x.min()
-    return x / x.sum(-1, keepdim=True).clamp(min=1)
-
-
-class RowNormalizedEncoder(Encoder):
-    """``inner`` applied to row-normalised features (:func:`row_normalize`).
-
-    The input preprocessing of DGI, GRACE and BGRL lives in the encoder, so
-    whatever embeds with it (``encode``, the layer-wise probes) sees the same
-    input as training did. No parameters of its own.
-
-    Args:
-        inner: The encoder proper.
-    """
-
-    def __init__(self, inner: Encoder) -> None:
-        super().__init__()
-        self.inner = inner
-        self.in_channels, self.out_channels = inner.in_channels, inner.out_channels
-        self.sizes = list(inner.sizes)
-        self.uses_graph = inner.uses_graph
-
-    def forward_layers(
-        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
-    ) -> list[Tensor]:
-        return self.inner.forward_layers(
-            sparse_input(self.inner, row_normalize(x)), edge_index, edge_weight
-        )
-
-    def reset_parameters(self) -> None:
-        self.inner.reset_parameters()
-
-    def layer_weights(self) -> list[Tensor]:
-        return self.inner.layer_weights()
 
 
 #: Densest input :func:`sparse_input` still hands over as a sparse matrix.
@@ -212,14 +159,6 @@ def sparse_input(encoder: nn.Module, x: Tensor) -> Tensor:
     if torch.count_nonzero(x).item() > SPARSE_MAX_DENSITY * x.numel():
         return x
     return x.to_sparse_csr()
-
-
-def _prepare(encoder: nn.Module, x: Tensor) -> tuple[nn.Module, Tensor]:
-    """``(the module to call on prepared input, the prepared input)``: the row
-    normalisation is applied once, before any augmentation, as in the papers."""
-    if isinstance(encoder, RowNormalizedEncoder):
-        return encoder.inner, row_normalize(x)
-    return encoder, x
 
 
 def _count(module: nn.Module | None) -> int:
@@ -431,7 +370,7 @@ class DGI(ContrastiveModel):
         neg: Tensor,
         pos_target: Tensor | None = None,
     ) -> tuple[Tensor, dict[str, float]]:
-        enc, x = _prepare(self.encoder, x)
+        enc = self.encoder
         z = enc(sparse_input(enc, x), edge_index, edge_weight)
         perm = torch.randperm(x.size(0), device=x.device)
         z_neg = enc(sparse_input(enc, x[perm]), edge_index, edge_weight)
@@ -515,7 +454,7 @@ class GRACE(_TwoViews):
         neg: Tensor,
         pos_target: Tensor | None = None,
     ) -> tuple[Tensor, dict[str, float]]:
-        enc, x = _prepare(self.encoder, x)
+        enc = self.encoder
         (x1, e1, w1), (x2, e2, w2) = self.views(x, edge_index, edge_weight)
         h1 = self.head(enc(sparse_input(enc, x1), e1, w1))
         h2 = self.head(enc(sparse_input(enc, x2), e2, w2))
@@ -558,7 +497,7 @@ class BGRL(_TwoViews):
     def _freeze_target(self) -> None:
         for p in self.target.parameters():
             p.requires_grad_(False)
-        cache = getattr(getattr(self.target, "inner", self.target), "cache", None)
+        cache = getattr(self.target, "cache", None)
         if cache is not None and hasattr(cache, "clear"):
             cache.clear()
 
@@ -585,8 +524,8 @@ class BGRL(_TwoViews):
         neg: Tensor,
         pos_target: Tensor | None = None,
     ) -> tuple[Tensor, dict[str, float]]:
-        enc, x = _prepare(self.encoder, x)
-        target = getattr(self.target, "inner", self.target)
+        enc = self.encoder
+        target = self.target
         (x1, e1, w1), (x2, e2, w2) = self.views(x, edge_index, edge_weight)
         s1, s2 = sparse_input(enc, x1), sparse_input(enc, x2)
         q1 = self.head(enc(s1, e1, w1))
@@ -699,6 +638,4 @@ def build_objective_model(config: RunConfig, in_channels: int, num_nodes: int) -
         dropout=config.dropout,
         num_nodes=num_nodes,
     )
-    if options.pop("row_normalize"):
-        enc = RowNormalizedEncoder(enc)
     return _CLASSES[objective](enc, options)

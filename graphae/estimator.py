@@ -42,6 +42,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from graphae.data.features import input_features, normalize_features, resolve_feature_norm
 from graphae.data.graph import Graph, NodeId
 from graphae.embeddings import Embeddings, load_embeddings
 from graphae.errors import GraphaeError
@@ -495,7 +496,11 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return Embeddings(
                 g.nodes,
                 embed_graph_nodes(
-                    self.model_, self.embeddings_, g, prior_sigma=self.run_.config.prior_sigma
+                    self.model_,
+                    self.embeddings_,
+                    g,
+                    feature_norm=self.run_.config.feature_norm,
+                    prior_sigma=self.run_.config.prior_sigma,
                 ),
             )
         width = self.run_.graph.num_features
@@ -510,7 +515,8 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     else ""
                 )
             )
-        z = self._encode(g.data.x, g.data.edge_index, g.edge_weight)
+        x = input_features(g, self.run_.config.feature_norm)
+        z = self._encode(x, g.data.edge_index, g.edge_weight)
         return Embeddings(g.nodes, z)
 
     @property
@@ -577,6 +583,8 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if split.mp_edge_weight is not None:
             edge_weight = torch.cat([split.mp_edge_weight, torch.ones(m * k)])
         x = torch.cat([self.run_.graph.data.x.float(), torch.from_numpy(X_new.astype(np.float32))])
+        norm = resolve_feature_norm(self.run_.graph, self.run_.config.feature_norm)
+        x = normalize_features(x, norm)  # row-wise, so the new rows get what training did
         return self._encode(x, edge_index, edge_weight)[n:]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from graphae.data.features import input_features
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError
 from graphae.models import GraphAutoEncoder
@@ -78,14 +79,15 @@ def embed_graph(
         )
         edge_index, edge_weight = g.data.edge_index, g.edge_weight
     in_channels = model.encoder.in_channels
-    x = g.data.x
-    if x is None and in_channels == 0:  # featureless: auto-decoder or learnable input table
+    if g.data.x is None and in_channels == 0:  # featureless: latent codes or input table
         x = torch.empty(g.num_nodes, 0)
-    elif x is None or g.num_features != in_channels:
+    elif g.data.x is None or g.num_features != in_channels:
         raise GraphaeError(
             f"{g.name} has {g.num_features} feature columns but the model was trained on "
             f"{in_channels}; give --features with {in_channels} columns"
         )
+    else:
+        x = input_features(g, config.feature_norm)
     with torch.no_grad():
         z = model.encode(x, edge_index, edge_weight)
     return Embeddings(g.nodes.ids, z.float().numpy())

@@ -164,20 +164,29 @@ class GraphAutoEncoder(nn.Module):
     ) -> None:
         super().__init__()
         if decoder is not None and decoder.kind != "structure":
-            raise GraphaeError("decoder must be a structure decoder (feature decoders go in feature_decoder)")
+            raise GraphaeError(
+                "decoder must be a structure decoder (feature decoders go in feature_decoder)"
+            )
         if feature_decoder is not None and feature_decoder.kind != "feature":
             raise GraphaeError("feature_decoder must be a feature decoder")
         if loss not in ("pairs", "dense"):
             raise GraphaeError(f"unknown loss {loss!r}; use pairs or dense")
         if feature_loss not in FEATURE_LOSSES:
-            raise GraphaeError(f"unknown feature loss {feature_loss!r}; use {' or '.join(FEATURE_LOSSES)}")
-        for name, p in (("edge_mask", edge_mask), ("feature_mask", feature_mask),
-                        ("edge_dropout", edge_dropout)):
+            raise GraphaeError(
+                f"unknown feature loss {feature_loss!r}; use {' or '.join(FEATURE_LOSSES)}"
+            )
+        for name, p in (
+            ("edge_mask", edge_mask),
+            ("feature_mask", feature_mask),
+            ("edge_dropout", edge_dropout),
+        ):
             if not 0 <= p < 1:
                 raise GraphaeError(f"{name} must be in [0, 1), got {p}")
         unknown = sorted(set(variant_options or {}) - set(VARIANT_OPTIONS))
         if unknown:
-            raise GraphaeError(f"unknown variant options {unknown}; valid: {sorted(VARIANT_OPTIONS)}")
+            raise GraphaeError(
+                f"unknown variant options {unknown}; valid: {sorted(VARIANT_OPTIONS)}"
+            )
         opts = {**VARIANT_OPTIONS, **(variant_options or {})}
         self.options = opts
         self.encoder = encoder
@@ -200,7 +209,8 @@ class GraphAutoEncoder(nn.Module):
         f = in_channels if in_channels is not None else encoder.in_channels
         self.discriminator = (
             _mlp([d, opts["discriminator_hidden"], opts["discriminator_hidden"], 1])
-            if adversarial else None
+            if adversarial
+            else None
         )
         self.degree_decoder = _mlp([d, opts["degree_hidden"], 1]) if degree_weight > 0 else None
         self.mask_token = nn.Parameter(torch.zeros(1, f)) if feature_mask > 0 else None
@@ -254,19 +264,25 @@ class GraphAutoEncoder(nn.Module):
         dec = self.decoder if self.decoder is not None else self._fallback
         return dec(z, pairs, edge_index)
 
-    def reconstruct_features(self, z: Tensor, edge_index: Tensor,
-                             edge_weight: Tensor | None = None) -> Tensor:
+    def reconstruct_features(
+        self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> Tensor:
         """``(N, F)`` features decoded from ``z`` (no masking)."""
         if self.feature_decoder is None:
             raise GraphaeError("this model has no feature decoder")
         h = self.remask(z) if self.remask is not None else z
         return self.feature_decoder(h, edge_index, edge_weight)
 
-    def feature_recon_loss(self, x: Tensor, z: Tensor, edge_index: Tensor,
-                           edge_weight: Tensor | None = None) -> Tensor:
+    def feature_recon_loss(
+        self, x: Tensor, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> Tensor:
         """The configured feature loss of reconstructing every node from ``z``."""
-        return feature_loss(self.feature_loss, self.reconstruct_features(z, edge_index, edge_weight),
-                            x, self.sce_gamma)
+        return feature_loss(
+            self.feature_loss,
+            self.reconstruct_features(z, edge_index, edge_weight),
+            x,
+            self.sce_gamma,
+        )
 
     def main_parameters(self) -> list[nn.Parameter]:
         """Parameters the main optimiser updates (all but the ARGA discriminator's)."""
@@ -287,8 +303,10 @@ class GraphAutoEncoder(nn.Module):
             "degree_decoder": self.degree_decoder,
             "remask": self.remask,
         }
-        out = {"encoder": count_parameters(self.encoder),
-               "decoder": sum(count_parameters(m) for m in parts.values())}
+        out = {
+            "encoder": count_parameters(self.encoder),
+            "decoder": sum(count_parameters(m) for m in parts.values()),
+        }
         out.update({k: count_parameters(m) for k, m in parts.items() if m is not None})
         if self.discriminator is not None:
             out["discriminator"] = count_parameters(self.discriminator)
@@ -298,8 +316,9 @@ class GraphAutoEncoder(nn.Module):
 
     # --------------------------------------------------------- corruptions
 
-    def mask_edges(self, edge_index: Tensor, edge_weight: Tensor | None, ratio: float,
-                   num_nodes: int) -> tuple[Tensor, Tensor | None, Tensor]:
+    def mask_edges(
+        self, edge_index: Tensor, edge_weight: Tensor | None, ratio: float, num_nodes: int
+    ) -> tuple[Tensor, Tensor | None, Tensor]:
         """Hide a random fraction of pairs (both directions when undirected).
 
         Each distinct pair is masked independently with probability ``ratio``.
@@ -401,8 +420,9 @@ class GraphAutoEncoder(nn.Module):
             nodes, inv = torch.unique(torch.cat([pos, neg], 1), return_inverse=True)
             z_sub = self.encoder.encode_nodes(x_in, ei, ew, nodes)  # type: ignore[operator]
             p = pos.size(1)
-            rec = pair_bce(self.decoder(z_sub, inv[:, :p]), self.decoder(z_sub, inv[:, p:]),
-                           pos_target)
+            rec = pair_bce(
+                self.decoder(z_sub, inv[:, :p]), self.decoder(z_sub, inv[:, p:]), pos_target
+            )
             return self.structure_weight * rec, {"structure": float(rec.detach())}
         else:
             z = self.encoder(x_in, ei, ew)
@@ -429,7 +449,8 @@ class GraphAutoEncoder(nn.Module):
         if self.degree_decoder is not None:
             target_pairs = masked_pairs if masked_pairs is not None else pos
             deg = torch.zeros(n, device=z.device).index_add_(
-                0, target_pairs.reshape(-1), torch.ones(target_pairs.numel(), device=z.device))
+                0, target_pairs.reshape(-1), torch.ones(target_pairs.numel(), device=z.device)
+            )
             dl = F.mse_loss(self.degree_decoder(z).squeeze(-1), deg)
             parts["degree"] = dl
             total = total + self.degree_weight * dl
@@ -474,24 +495,27 @@ class GraphAutoEncoder(nn.Module):
         if self.discriminator is None or self._last_z is None:
             return {}
         if self._disc_opt is None:
-            self._disc_opt = torch.optim.Adam(self.discriminator.parameters(),
-                                              lr=self.options["discriminator_lr"])
+            self._disc_opt = torch.optim.Adam(
+                self.discriminator.parameters(), lr=self.options["discriminator_lr"]
+            )
         z = self._last_z
         loss = z.new_zeros(())
         for _ in range(int(self.options["discriminator_steps"])):
             self._disc_opt.zero_grad(set_to_none=True)
             real = self.discriminator(torch.randn_like(z))
             fake = self.discriminator(z)
-            loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-                    + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+            loss = F.binary_cross_entropy_with_logits(
+                real, torch.ones_like(real)
+            ) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
             loss.backward()
             self._disc_opt.step()
         self._last_z = None
         return {"discriminator": float(loss.detach())}
 
 
-def build_model(config: RunConfig, in_channels: int, num_nodes: int,
-                directed: bool | None = None) -> GraphAutoEncoder:
+def build_model(
+    config: RunConfig, in_channels: int, num_nodes: int, directed: bool | None = None
+) -> GraphAutoEncoder:
     """Encoder, decoder(s) and variants from a :class:`~graphae.train.RunConfig`.
 
     ``config.decoder`` may name a structure decoder, a feature decoder (then the
@@ -538,8 +562,11 @@ def build_model(config: RunConfig, in_channels: int, num_nodes: int,
         opts = config.decoder_options if structure == config.decoder else {}
         dec = build_decoder(structure, opts, **context)
     if feature is not None:
-        opts = (config.decoder_options if feature == config.decoder and config.feature_decoder is None
-                else config.feature_decoder_options)
+        opts = (
+            config.decoder_options
+            if feature == config.decoder and config.feature_decoder is None
+            else config.feature_decoder_options
+        )
         fdec = build_decoder(feature, opts, out_channels=in_channels, **context)
     return GraphAutoEncoder(
         enc,

@@ -24,6 +24,7 @@ from torch import Tensor
 
 from graphae import distributed
 from graphae.autodecoder import make_strategy
+from graphae.data.features import FEATURE_NORMS, input_features
 from graphae.data.graph import Graph
 from graphae.data.split import (
     EdgeSet,
@@ -60,6 +61,7 @@ _RULES = {
     "eval_every": ">= 1",
     "patience": ">= 0; 0 turns early stopping off",
     "neg_ratio": "> 0",
+    "feature_norm": "auto, row or none",
     "batch_size": ">= 1, or unset for full batch",
     "feature_loss": "mse or sce",
     "sce_gamma": "> 0",
@@ -89,6 +91,11 @@ class RunConfig:
         dataset: Named dataset (``graphae datasets``), or ``None`` with ``graph``.
         graph: Path of a user graph file (edge list, GraphML, ``.npz``...).
         features: Optional node-feature file for ``graph``.
+        feature_norm: ``"auto"`` (row-normalise the bag-of-words features of
+            the built-in Planetoid/Amazon/Coauthor datasets, use every other
+            input as given), ``"row"`` (divide each feature row by its L1 norm)
+            or ``"none"``; never applied to the identity/degree fallbacks
+            (:mod:`graphae.data.features`).
         feature_ids: Optional id list aligning a ``.npy`` feature matrix.
         labels: Optional node-label file for ``graph``.
         directed: Treat ``graph`` as directed.
@@ -177,6 +184,7 @@ class RunConfig:
     data_root: str | None = None
     encoder: str = "gcn"
     decoder: str = "inner_product"
+    feature_norm: str = "auto"
     hidden_channels: int = 32
     out_channels: int = 16
     num_layers: int = 2
@@ -239,6 +247,7 @@ class RunConfig:
             "eval_every": self.eval_every >= 1,
             "patience": self.patience >= 0,
             "neg_ratio": self.neg_ratio > 0,
+            "feature_norm": self.feature_norm in FEATURE_NORMS,
             "batch_size": self.batch_size is None or self.batch_size >= 1,
             "feature_loss": self.feature_loss in ("mse", "sce"),
             "sce_gamma": self.sce_gamma > 0,
@@ -264,8 +273,7 @@ class RunConfig:
             raise GraphaeError(
                 f"invalid value for {', '.join(bad)}: "
                 + ", ".join(
-                    f"{k}={getattr(self, k)!r}"
-                    + (f" (must be {_RULES[k]})" if k in _RULES else "")
+                    f"{k}={getattr(self, k)!r}" + (f" (must be {_RULES[k]})" if k in _RULES else "")
                     for k in bad
                 )
             )
@@ -475,11 +483,7 @@ def fit(
     fnr = false_negative_rate(split, graph.data.edge_index) if split.source == "random" else 0.0
     log.info("%s; split %s", graph.summary(), split.sizes())
 
-    x = (
-        graph.data.x.to(device)
-        if graph.data.x is not None
-        else torch.empty(graph.num_nodes, 0, device=device)
-    )
+    x = input_features(graph, config.feature_norm, device)
     sp = split.to(device)
     model = build_model(config, x.size(1), graph.num_nodes, directed=graph.directed).to(device)
     # main_parameters(): everything but a regulariser that trains itself (ARGA's discriminator)
@@ -626,7 +630,7 @@ def fit(
     t_eval = time.perf_counter()
     with torch.no_grad():
         z = model.encode(x, sp.mp_edge_index, sp.mp_edge_weight)
-    metrics = measure(model, z, graph, sp, seed=config.seed)
+    metrics = measure(model, z, graph, sp, seed=config.seed, x=x)
     metrics.update({f"params/{k}": v for k, v in model.parameter_counts().items()})
     eval_time = time.perf_counter() - t_eval
     result = RunResult(
@@ -835,6 +839,7 @@ def measure(
     split: LinkSplit,
     seed: int = 0,
     max_probe_pairs: int = 50_000,
+    x: Tensor | None = None,
 ) -> dict[str, float]:
     """Every metric of a trained model's frozen embeddings (keys as in design.md).
 
@@ -854,6 +859,9 @@ def measure(
         split: The split on the model's device.
         seed: Seed of the probes' own sampling.
         max_probe_pairs: Cap on training pairs of the link probe.
+        x: ``(N, F)`` the features the model consumed (the target of a
+            feature decoder); ``None`` for the graph's features prepared with
+            the default ``feature_norm``.
 
     Returns:
         Flat ``{name: value}`` metrics.
@@ -879,7 +887,7 @@ def measure(
             metrics[f"{part}recon/loss"] = float(pair_bce(pos, neg))
     if getattr(model, "feature_decoder", None) is not None and graph.data.x is not None:
         with torch.no_grad():
-            x = graph.data.x.to(z.device)
+            x = input_features(graph, device=z.device) if x is None else x.to(z.device)
             floss = float(model.feature_recon_loss(x, z, split.mp_edge_index, split.mp_edge_weight))
         metrics["recon/feature_loss"] = floss
         if not has_structure:

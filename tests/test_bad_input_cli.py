@@ -183,6 +183,10 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         train_on(EDGES, "--features", "{d}/f.csv", f_csv="a,1\nb,2\n"),
         ["f.csv", "no feature row", "'c'"],
     ),
+    "unknown feature normalisation": (
+        train_on(EDGES, "--feature-norm", "l2"),
+        ["feature_norm='l2'", "auto, row or none"],
+    ),
     "single node graph": (train_on("a,a\n"), ["e.csv", "single node"]),
     "no edges (only self loops)": (train_on("a,a\nb,b\n"), ["e.csv", "no edges"]),
     "all isolated (zero weights)": (train_on("a,b,0\nb,c,0\n"), ["e.csv", "isolated"]),

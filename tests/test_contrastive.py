@@ -12,14 +12,12 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from graphae.contrastive import (
-    RowNormalizedEncoder,
     bgrl_loss,
     build_objective_model,
     drop_edges,
     ema_momentum,
     grace_loss,
     mask_feature_columns,
-    row_normalize,
 )
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError
@@ -139,33 +137,12 @@ def test_head_sizes_are_the_papers() -> None:
 
 def test_encoder_defaults_follow_the_papers_and_yield_to_user_options() -> None:
     g = blocks()
-    dgi = model_for("dgi", g).encoder.inner
+    dgi = model_for("dgi", g).encoder
     assert dgi.act_last and isinstance(dgi.acts[0], torch.nn.PReLU)
-    bgrl = model_for("bgrl", g).encoder.inner
+    bgrl = model_for("bgrl", g).encoder
     assert isinstance(bgrl.norms[0], torch.nn.BatchNorm1d)
-    user = model_for("dgi", g, encoder_options={"activation": "relu"}).encoder.inner
+    user = model_for("dgi", g, encoder_options={"activation": "relu"}).encoder
     assert isinstance(user.acts[0], torch.nn.ReLU)
-
-
-def test_features_are_row_normalised_inside_the_encoder() -> None:
-    g = blocks()
-    x = g.data.x.abs()
-    model = model_for("grace", g)
-    assert isinstance(model.encoder, RowNormalizedEncoder)
-    norm = row_normalize(x)
-    torch.testing.assert_close(norm.sum(1), torch.ones(g.num_nodes))
-    ei = g.data.edge_index
-    torch.testing.assert_close(model.encode(x, ei), model.encoder.inner(norm, ei))
-    layers = model.encoder.forward_layers(x, ei)
-    torch.testing.assert_close(layers[-1], model.encode(x, ei))
-    # PyG's NormalizeFeatures on the same input
-    from torch_geometric.transforms import NormalizeFeatures
-
-    ref = NormalizeFeatures()(Data(x=x.clone())).x
-    torch.testing.assert_close(norm, ref)
-    raw = model_for("grace", g, objective_options={"row_normalize": False})
-    assert not isinstance(raw.encoder, RowNormalizedEncoder)
-    assert raw.parameter_counts()["encoder"] == model.parameter_counts()["encoder"]
 
 
 # ------------------------------------------------------------------------------ DGI

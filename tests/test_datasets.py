@@ -124,6 +124,7 @@ def test_cora_public_split(cora) -> None:
     assert [int(d[m].sum()) for m in ("train_mask", "val_mask", "test_mask")] == [140, 500, 1000]
     assert cora.nodes.ids == list(range(2708))
     assert cora.feature_source == "dataset" and cora.meta["family"] == "planetoid"
+    assert cora.meta["features"] == "bag_of_words"  # feature_norm="auto" row-normalises them
     # Both directions of every edge.
     assert EdgeSet(d.edge_index, 2708, directed=True).contains(d.edge_index.flip(0)).all()
 

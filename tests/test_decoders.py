@@ -30,6 +30,7 @@ def _one_thread():
     yield
     torch.set_num_threads(n)
 
+
 N, F, H, D = 7, 5, 8, 4
 
 
@@ -45,10 +46,24 @@ def graph() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 def make(dec_name: str, enc_name: str = "gcn", directed: bool = False):
-    enc = build_encoder(enc_name, in_channels=F, hidden_channels=H, out_channels=D, num_layers=2,
-                        dropout=0.0, num_nodes=N)
-    dec = build_decoder(dec_name, in_channels=D, hidden_channels=H, out_channels=F, num_layers=2,
-                        directed=directed, encoder=enc)
+    enc = build_encoder(
+        enc_name,
+        in_channels=F,
+        hidden_channels=H,
+        out_channels=D,
+        num_layers=2,
+        dropout=0.0,
+        num_nodes=N,
+    )
+    dec = build_decoder(
+        dec_name,
+        in_channels=D,
+        hidden_channels=H,
+        out_channels=F,
+        num_layers=2,
+        directed=directed,
+        encoder=enc,
+    )
     return enc, dec
 
 
@@ -69,14 +84,28 @@ def _has_layer_weights(enc) -> bool:
 def test_decoder_contract(dec_name: str, enc_name: str) -> None:
     torch.manual_seed(0)
     x, ei, pairs = graph()
-    enc = build_encoder(enc_name, in_channels=F, hidden_channels=H, out_channels=D, num_layers=2,
-                        dropout=0.0, num_nodes=N)
+    enc = build_encoder(
+        enc_name,
+        in_channels=F,
+        hidden_channels=H,
+        out_channels=D,
+        num_layers=2,
+        dropout=0.0,
+        num_nodes=N,
+    )
     if dec_name in ("tied", "pinv") and not _has_layer_weights(enc):
         with pytest.raises(GraphaeError, match="one weight matrix per layer"):
             build_decoder(dec_name, in_channels=D, out_channels=F, encoder=enc)
         return
-    dec = build_decoder(dec_name, in_channels=D, hidden_channels=H, out_channels=F,
-                        num_layers=2, directed=False, encoder=enc)
+    dec = build_decoder(
+        dec_name,
+        in_channels=D,
+        hidden_channels=H,
+        out_channels=F,
+        num_layers=2,
+        directed=False,
+        encoder=enc,
+    )
     assert dec.kind == decoder_kind(dec_name)
     enc.eval()
     dec.eval()
@@ -127,7 +156,9 @@ def test_decoder_contract(dec_name: str, enc_name: str) -> None:
         assert "0 own parameters" in decoders.describe(dec_name)
 
 
-@pytest.mark.parametrize("dec_name", [n for n in decoders.names() if decoder_kind(n) == "structure"])
+@pytest.mark.parametrize(
+    "dec_name", [n for n in decoders.names() if decoder_kind(n) == "structure"]
+)
 def test_dense_matches_pairwise(dec_name: str) -> None:
     torch.manual_seed(1)
     x, ei, _ = graph()
@@ -210,7 +241,9 @@ def test_mlp_depth_zero_is_weighted_inner_product_plus_bias() -> None:
 
 
 def test_mlp_capacity_grows_with_depth_and_width() -> None:
-    counts = [MLPDecoder(16, width=w, depth=k).num_parameters() for k, w in ((1, 8), (1, 32), (3, 32))]
+    counts = [
+        MLPDecoder(16, width=w, depth=k).num_parameters() for k, w in ((1, 8), (1, 32), (3, 32))
+    ]
     assert counts == sorted(counts) and len(set(counts)) == 3
     assert counts[0] == 16 * 8 + 8 + 8 + 1
 
@@ -247,7 +280,9 @@ def test_linear_feature_decoder_exact() -> None:
         dec.lin.weight.copy_(torch.arange(6.0).view(3, 2))
         dec.lin.bias.copy_(torch.tensor([1.0, 0.0, -1.0]))
     out = dec(Z, torch.empty(2, 0, dtype=torch.long))
-    assert torch.allclose(out, Z @ torch.arange(6.0).view(3, 2).t() + torch.tensor([1.0, 0.0, -1.0]))
+    assert torch.allclose(
+        out, Z @ torch.arange(6.0).view(3, 2).t() + torch.tensor([1.0, 0.0, -1.0])
+    )
     assert dec.num_parameters() == 2 * 3 + 3
 
 
@@ -256,7 +291,9 @@ def test_mirror_reverses_the_encoder_widths() -> None:
     dec = build_decoder("mirror", in_channels=3, hidden_channels=6, out_channels=10, encoder=enc)
     assert dec.stack.sizes == [3, 6, 6, 10]
     assert dec.num_parameters() == 3 * 6 + 6 + 6 * 6 + 6 + 6 * 10 + 10
-    one = build_decoder("mirror", in_channels=3, out_channels=10, encoder=enc, options={"layers": 1})
+    one = build_decoder(
+        "mirror", in_channels=3, out_channels=10, encoder=enc, options={"layers": 1}
+    )
     assert one.stack.sizes == [3, 10]
 
 

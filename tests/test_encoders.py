@@ -19,6 +19,7 @@ def _one_thread():
     yield
     torch.set_num_threads(n)
 
+
 N, F, H, D = 8, 6, 12, 4
 WITH_WEIGHTS = {"gcn", "gat", "linear", "mlp"}
 
@@ -31,8 +32,16 @@ def graph() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def make(name: str, **options: object):
-    return build_encoder(name, options, in_channels=F, hidden_channels=H, out_channels=D,
-                         num_layers=2, dropout=0.0, num_nodes=N)
+    return build_encoder(
+        name,
+        options,
+        in_channels=F,
+        hidden_channels=H,
+        out_channels=D,
+        num_layers=2,
+        dropout=0.0,
+        num_nodes=N,
+    )
 
 
 @pytest.mark.parametrize("name", encoders.names())
@@ -142,8 +151,9 @@ def test_options_norm_activation_and_errors() -> None:
 def test_variational_wrapper() -> None:
     torch.manual_seed(0)
     x, ei = graph()
-    enc = build_encoder("gcn", variational=True, in_channels=F, hidden_channels=H, out_channels=D,
-                        num_layers=2)
+    enc = build_encoder(
+        "gcn", variational=True, in_channels=F, hidden_channels=H, out_channels=D, num_layers=2
+    )
     assert isinstance(enc, VariationalEncoder)
     assert enc.out_channels == D and enc.inner.out_channels == 2 * D and enc.sizes == [F, H, D]
     mu, logstd = enc.stats(x, ei)

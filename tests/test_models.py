@@ -31,20 +31,33 @@ def _one_thread():
 def blocks(n: int = 10, f: int = 6, seed: int = 0) -> Graph:
     """Two dense blocks of ``n`` nodes joined by one edge; labels = block."""
     g = torch.Generator().manual_seed(seed)
-    edges = [(b * n + i, b * n + j) for b in range(2) for i in range(n) for j in range(i + 1, n)
-             if torch.rand(1, generator=g).item() < 0.7]
+    edges = [
+        (b * n + i, b * n + j)
+        for b in range(2)
+        for i in range(n)
+        for j in range(i + 1, n)
+        if torch.rand(1, generator=g).item() < 0.7
+    ]
     edges.append((0, n))
     ei = torch.tensor(edges).t()
     ei = torch.cat([ei, ei.flip(0)], 1)
     y = torch.arange(2 * n) // n
     x = torch.randn(2 * n, f, generator=g) + y[:, None].float()
-    return Graph(Data(x=x, edge_index=ei, y=y, num_nodes=2 * n), NodeIndex.range(2 * n),
-                 name="blocks")
+    return Graph(
+        Data(x=x, edge_index=ei, y=y, num_nodes=2 * n), NodeIndex.range(2 * n), name="blocks"
+    )
 
 
 def config(**kw: object) -> RunConfig:
-    base = {"dataset": "blocks", "hidden_channels": 8, "out_channels": 4, "epochs": 20,
-            "val_ratio": 0.1, "test_ratio": 0.2, "patience": 0}
+    base = {
+        "dataset": "blocks",
+        "hidden_channels": 8,
+        "out_channels": 4,
+        "epochs": 20,
+        "val_ratio": 0.1,
+        "test_ratio": 0.2,
+        "patience": 0,
+    }
     base.update(kw)
     return RunConfig(**base)  # type: ignore[arg-type]
 
@@ -53,8 +66,17 @@ def config(**kw: object) -> RunConfig:
 
 
 def test_build_model_kinds_and_parameter_counts() -> None:
-    m = build_model(config(decoder="mlp", feature_decoder="mirror", adversarial=True,
-                           feature_mask=0.5, degree_weight=0.1), 6, 20)
+    m = build_model(
+        config(
+            decoder="mlp",
+            feature_decoder="mirror",
+            adversarial=True,
+            feature_mask=0.5,
+            degree_weight=0.1,
+        ),
+        6,
+        20,
+    )
     assert m.decoder is not None and m.feature_decoder is not None
     counts = m.parameter_counts()
     parts = ("structure_decoder", "feature_decoder", "degree_decoder", "remask")
@@ -87,15 +109,24 @@ def test_config_rejects_wrong_decoder_kinds_and_values() -> None:
 
 
 def test_state_dict_round_trips_through_a_rebuilt_model() -> None:
-    cfg = config(encoder="gat", decoder="bilinear", feature_decoder="pinv", variational=True,
-                 adversarial=True, feature_mask=0.3, degree_weight=0.1,
-                 encoder_options={"heads": 2})
+    cfg = config(
+        encoder="gat",
+        decoder="bilinear",
+        feature_decoder="pinv",
+        variational=True,
+        adversarial=True,
+        feature_mask=0.3,
+        degree_weight=0.1,
+        encoder_options={"heads": 2},
+    )
     a, b = build_model(cfg, 6, 20), build_model(cfg, 6, 20)
     b.load_state_dict(a.state_dict())
     g = blocks()
     with torch.no_grad():
-        assert torch.equal(a.eval().encode(g.data.x, g.data.edge_index),
-                           b.eval().encode(g.data.x, g.data.edge_index))
+        assert torch.equal(
+            a.eval().encode(g.data.x, g.data.edge_index),
+            b.eval().encode(g.data.x, g.data.edge_index),
+        )
 
 
 def test_score_falls_back_to_inner_product_without_structure_decoder() -> None:
@@ -195,8 +226,13 @@ VARIANTS = {
     "vgae": {"variational": True},
     "arga": {"adversarial": True},
     "maskgae": {"edge_mask": 0.5, "decoder": "mlp", "degree_weight": 0.01},
-    "graphmae": {"feature_mask": 0.5, "decoder": "mirror", "feature_loss": "sce",
-                 "sce_gamma": 2.0, "variant_options": {"replace_rate": 0.1}},
+    "graphmae": {
+        "feature_mask": 0.5,
+        "decoder": "mirror",
+        "feature_loss": "sce",
+        "sce_gamma": 2.0,
+        "variant_options": {"replace_rate": 0.1},
+    },
     "denoise": {"feature_noise": 0.3, "edge_dropout": 0.2},
     "dense": {"loss": "dense"},
     "joint": {"feature_decoder": "linear", "feature_weight": 0.5},
@@ -233,12 +269,18 @@ def test_arga_extra_step_trains_only_the_discriminator() -> None:
     before_enc = [p.detach().clone() for p in model.encoder.parameters()]
     before_disc = [p.detach().clone() for p in model.discriminator.parameters()]
     assert model.extra_step() == {}  # nothing to do before a loss call
-    model.loss(g.data.x, g.data.edge_index, None, g.data.edge_index[:, :4], g.data.edge_index[:, :4])
+    model.loss(
+        g.data.x, g.data.edge_index, None, g.data.edge_index[:, :4], g.data.edge_index[:, :4]
+    )
     logs = model.extra_step()
     assert "discriminator" in logs
-    assert all(torch.equal(a, b) for a, b in zip(before_enc, model.encoder.parameters(), strict=True))
-    assert not all(torch.equal(a, b) for a, b in
-                   zip(before_disc, model.discriminator.parameters(), strict=True))
+    assert all(
+        torch.equal(a, b) for a, b in zip(before_enc, model.encoder.parameters(), strict=True)
+    )
+    assert not all(
+        torch.equal(a, b)
+        for a, b in zip(before_disc, model.discriminator.parameters(), strict=True)
+    )
 
 
 # ------------------------------------------------------------------ with fit()
@@ -253,12 +295,21 @@ def test_fit_feature_only_reports_inner_product_link_metrics_under_their_own_key
 
 
 def test_fit_joint_model_reports_both_losses_and_history_parts() -> None:
-    run = fit(config(decoder="inner_product", feature_decoder="mirror", feature_loss="sce",
-                     adversarial=True, epochs=10), graph=blocks())
+    run = fit(
+        config(
+            decoder="inner_product",
+            feature_decoder="mirror",
+            feature_loss="sce",
+            adversarial=True,
+            epochs=10,
+        ),
+        graph=blocks(),
+    )
     m = run.result.metrics
     assert {"link/auc", "recon/loss", "recon/feature_loss", "params/discriminator"} <= set(m)
     assert {"loss/structure", "loss/feature", "loss/generator", "loss/discriminator"} <= set(
-        run.result.history[-1])
+        run.result.history[-1]
+    )
 
 
 @pytest.mark.parametrize("select", ["probe", "last"])
@@ -272,8 +323,9 @@ def test_fit_selection_modes(select: str) -> None:
 
 def test_variational_encoder_is_built_for_every_encoder() -> None:
     for name in ("gcn", "sage", "gat", "gin", "linear", "mlp"):
-        enc = build_encoder(name, variational=True, in_channels=6, hidden_channels=8,
-                            out_channels=4, num_layers=2)
+        enc = build_encoder(
+            name, variational=True, in_channels=6, hidden_channels=8, out_channels=4, num_layers=2
+        )
         assert enc(blocks().data.x, blocks().data.edge_index).shape == (20, 4)
 
 
@@ -299,14 +351,42 @@ def test_cli_variant_flags_end_to_end(tmp_path, capsys) -> None:
     import json
 
     ring = "".join(f"n{i},n{(i + 1) % 20}\n" for i in range(20)) + "".join(
-        f"n{i},n{(i + 5) % 20}\n" for i in range(20))
+        f"n{i},n{(i + 5) % 20}\n" for i in range(20)
+    )
     (tmp_path / "ring.csv").write_text(ring)
     out = tmp_path / "run"
-    code = _cli(["train", "--graph", str(tmp_path / "ring.csv"), "--out", str(out), "--device",
-                 "cpu", "--no-progress", "--epochs", "3", "--decoder", "mirror",
-                 "--decoder-option", "layers=1", "--feature-mask", "0.3", "--feature-loss", "sce",
-                 "--sce-gamma", "3", "--variational", "--adversarial", "--edge-dropout", "0.1",
-                 "--variant-option", "replace_rate=0.1", "--weight-decay", "1e-4"])
+    code = _cli(
+        [
+            "train",
+            "--graph",
+            str(tmp_path / "ring.csv"),
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--no-progress",
+            "--epochs",
+            "3",
+            "--decoder",
+            "mirror",
+            "--decoder-option",
+            "layers=1",
+            "--feature-mask",
+            "0.3",
+            "--feature-loss",
+            "sce",
+            "--sce-gamma",
+            "3",
+            "--variational",
+            "--adversarial",
+            "--edge-dropout",
+            "0.1",
+            "--variant-option",
+            "replace_rate=0.1",
+            "--weight-decay",
+            "1e-4",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert "link_ip/auc=" in capsys.readouterr().out
     cfg = json.loads((out / "config.json").read_text())

@@ -31,10 +31,14 @@ def _one_thread():
 
 
 def test_pair_bce_exact() -> None:
-    assert math.isclose(float(pair_bce(torch.zeros(3), torch.zeros(5))), 2 * math.log(2), rel_tol=1e-6)
+    assert math.isclose(
+        float(pair_bce(torch.zeros(3), torch.zeros(5))), 2 * math.log(2), rel_tol=1e-6
+    )
     # pos logit 2, neg logit -1: -log σ(2) - log(1 - σ(-1)) = log(1+e^-2) + log(1+e^-1)
     want = math.log1p(math.exp(-2)) + math.log1p(math.exp(-1))
-    assert math.isclose(float(pair_bce(torch.tensor([2.0]), torch.tensor([-1.0]))), want, rel_tol=1e-6)
+    assert math.isclose(
+        float(pair_bce(torch.tensor([2.0]), torch.tensor([-1.0]))), want, rel_tol=1e-6
+    )
 
 
 def test_dense_target_and_bce_exact() -> None:

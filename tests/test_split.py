@@ -41,7 +41,9 @@ def test_split_partitions_pairs_and_removes_both_directions() -> None:
     mp = s.mp_edge_index
     assert keyset(mp, n) == tr  # val/test pairs absent in both directions
     # the message-passing graph is symmetric: every edge in both directions
-    assert set(zip(mp[0].tolist(), mp[1].tolist(), strict=True)) == set(zip(mp[1].tolist(), mp[0].tolist(), strict=True))
+    assert set(zip(mp[0].tolist(), mp[1].tolist(), strict=True)) == set(
+        zip(mp[1].tolist(), mp[0].tolist(), strict=True)
+    )
     assert (s.train_pos[0] < s.train_pos[1]).all()
 
 

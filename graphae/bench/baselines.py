@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from graphae.data.features import input_features
 from graphae.data.graph import Graph
 from graphae.data.split import LinkSplit
 from graphae.errors import GraphaeError
@@ -136,9 +137,8 @@ def baseline_embeddings(
     if name == "features":
         if graph.data.x is None:
             raise BaselineSkipped(f"{graph.name} has no node features")
-        x = graph.data.x
-        x = x.to_dense() if x.is_sparse else x
-        return x.detach().float().cpu().numpy(), {"encoder": 0, "decoder": 0}, None
+        x = input_features(graph, config.feature_norm)  # what the encoders see
+        return x.detach().cpu().numpy(), {"encoder": 0, "decoder": 0}, None
     if name == "spectral":
         z = spectral_embedding(
             split.mp_edge_index,
@@ -154,7 +154,7 @@ def baseline_embeddings(
                 f"{graph.name} has no node features for a {config.encoder} encoder"
             )
         model = untrained_model(config, graph)
-        x = graph.data.x if graph.data.x is not None else torch.empty(graph.num_nodes, 0)
+        x = input_features(graph, config.feature_norm)
         with torch.no_grad():
             z = model.encode(x, split.mp_edge_index, split.mp_edge_weight)
         counts = model.parameter_counts()

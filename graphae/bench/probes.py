@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from graphae.data.features import input_features
 from graphae.data.graph import Graph
 from graphae.data.split import EdgeSet, LinkSplit, sample_negatives
 
@@ -149,6 +150,7 @@ def layerwise_probes(
     node: bool = True,
     link: bool = True,
     nmi: bool = True,
+    feature_norm: str = "auto",
 ) -> list[dict[str, Any]]:
     """The probes of :func:`probe_embeddings` on every layer of a model.
 
@@ -158,6 +160,7 @@ def layerwise_probes(
         split: The split (any device; moved to the model's).
         seed: Probe seed.
         node, link, nmi: Which probes to run.
+        feature_norm: The run's ``RunConfig.feature_norm`` (the model's inputs).
 
     Returns:
         One record per layer, in order through the stack: ``position`` (1 = the
@@ -165,11 +168,7 @@ def layerwise_probes(
         baseline), ``part``, ``name``, ``dim`` and the probe metrics.
     """
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    x = (
-        graph.data.x.to(device)
-        if graph.data.x is not None
-        else torch.empty(graph.num_nodes, 0, device=device)
-    )
+    x = input_features(graph, feature_norm, device)
     records: list[dict[str, Any]] = []
     for pos, (part, name, h) in enumerate(layer_outputs(model, x, split.to(device)), start=1):
         rec: dict[str, Any] = {"position": pos, "part": part, "name": name, "dim": int(h.size(1))}

@@ -34,12 +34,17 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from graphae.bench.spec import RunSpec, SweepSpec
 from graphae.errors import GraphaeError
+
+if TYPE_CHECKING:
+    from graphae.data.graph import Graph
+    from graphae.data.split import LinkSplit
+    from graphae.train import RunConfig
 
 __all__ = ["SweepOutcome", "finished_runs", "read_failures", "run_one", "run_sweep"]
 
@@ -263,7 +268,7 @@ def run_one(
         The run's ``bench.json`` record (labels, status, headline metrics).
     """
     from graphae.bench.baselines import BaselineSkipped, baseline_embeddings
-    from graphae.bench.probes import layerwise_probes, probe_embeddings
+    from graphae.bench.probes import probe_embeddings
     from graphae.embeddings import Embeddings
     from graphae.results import RunResult
     from graphae.rundir import save_checkpoint, write_atomic_folder
@@ -286,11 +291,7 @@ def run_one(
         if train_loss is not None:
             result.metrics["recon/train_loss"] = train_loss
         if layers:
-            layer_records = layerwise_probes(
-                model, graph, trained.split, cfg.seed,
-                node=layers.get("node", True), link=layers.get("link", True),
-                nmi=layers.get("nmi", True),
-            )  # fmt: skip
+            layer_records = _layer_probes(model, graph, trained.split, cfg, layers)
         result.timings["layers"] = time.perf_counter() - t0 - result.timings["total"]
     else:
         split = make_split(graph, cfg)
@@ -305,10 +306,7 @@ def run_one(
             metrics.update(_inner_product_link(z, split, graph))
             metrics.update({f"params/{k}": v for k, v in counts.items()})
             if model is not None and layers:
-                layer_records = layerwise_probes(
-                    model, graph, split, cfg.seed, node=layers.get("node", True),
-                    link=layers.get("link", True), nmi=layers.get("nmi", True),
-                )  # fmt: skip
+                layer_records = _layer_probes(model, graph, split, cfg, layers)
             total = time.perf_counter() - t0
             result = RunResult(
                 config=cfg.to_dict(),
@@ -367,6 +365,19 @@ def _train_recon_loss(history: list[dict[str, float]], best_epoch: int, kind: st
     key = {"structure": "loss/structure", "feature": "loss/feature"}.get(kind, "loss")
     value = rec.get(key, rec.get("loss"))
     return None if value is None else float(value)
+
+
+def _layer_probes(
+    model: Any, graph: Graph, split: LinkSplit, cfg: RunConfig, layers: dict[str, bool]
+) -> list[dict[str, Any]]:
+    """Layer-wise probes of ``model`` with the run's seed, inputs and probe choice."""
+    from graphae.bench.probes import layerwise_probes
+
+    return layerwise_probes(
+        model, graph, split, cfg.seed, node=layers.get("node", True),
+        link=layers.get("link", True), nmi=layers.get("nmi", True),
+        feature_norm=cfg.feature_norm,
+    )  # fmt: skip
 
 
 def _inner_product_link(z: Any, split: Any, graph: Any) -> dict[str, float]:

@@ -573,7 +573,9 @@ def _load_pyg(info: DatasetInfo, root: Path, download: bool) -> Graph:
         name=info.name,
         directed=False,
         feature_source="dataset",
-        meta={"family": info.family, "path": str(folder)},
+        # Planetoid, Amazon and Coauthor features are bag-of-words counts/indicators:
+        # feature_norm="auto" row-normalises them (graphae.data.features)
+        meta={"family": info.family, "path": str(folder), "features": "bag_of_words"},
     )
 
 

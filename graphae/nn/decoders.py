@@ -49,8 +49,14 @@ from graphae.registry import Registry
 decoders: Registry[Decoder] = Registry("decoder")
 
 #: Keyword arguments the model builder passes to every decoder factory.
-DECODER_CONTEXT = ("in_channels", "hidden_channels", "out_channels", "num_layers", "directed",
-                   "encoder")
+DECODER_CONTEXT = (
+    "in_channels",
+    "hidden_channels",
+    "out_channels",
+    "num_layers",
+    "directed",
+    "encoder",
+)
 
 _KINDS: dict[str, str] = {}
 
@@ -241,8 +247,16 @@ class MLPDecoder(StructureDecoder):
     — unless ``directed``. Capacity grows with ``depth × width``.
     """
 
-    def __init__(self, in_channels: int, width: int = 64, depth: int = 1, mode: str = "hadamard",
-                 dropout: float = 0.0, activation: str = "relu", directed: bool = False) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        width: int = 64,
+        depth: int = 1,
+        mode: str = "hadamard",
+        dropout: float = 0.0,
+        activation: str = "relu",
+        directed: bool = False,
+    ) -> None:
         super().__init__()
         if mode not in ("hadamard", "concat"):
             raise GraphaeError(f"mlp decoder: mode must be hadamard or concat, got {mode!r}")
@@ -286,8 +300,13 @@ class GCNStack(nn.Module):
         dropout: Dropout on each layer's input.
     """
 
-    def __init__(self, sizes: list[int], activation: str = "relu", act_last: bool = False,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        sizes: list[int],
+        activation: str = "relu",
+        act_last: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.sizes = list(sizes)
         self.lins = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in itertools.pairwise(sizes))
@@ -310,8 +329,9 @@ class GCNStack(nn.Module):
         """``(N, c_0) -> (N, c_L)``."""
         return self.forward_layers(h, edge_index, edge_weight)[-1]
 
-    def forward_layers(self, h: Tensor, edge_index: Tensor,
-                       edge_weight: Tensor | None = None) -> list[Tensor]:
+    def forward_layers(
+        self, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> list[Tensor]:
         """Output of every layer, ``(N, c_1) ... (N, c_L)`` (layer-wise probing)."""
         prop = self.cache.get(edge_index, h.size(0), edge_weight)
         outs = []
@@ -342,8 +362,13 @@ class GNNDecoder(StructureDecoder):
 
     needs_graph = True
 
-    def __init__(self, sizes: list[int], scorer: str = "inner_product",
-                 activation: str = "relu", dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        sizes: list[int],
+        scorer: str = "inner_product",
+        activation: str = "relu",
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.stack = GCNStack(sizes, activation, act_last=False, dropout=dropout)
         if scorer == "inner_product":
@@ -414,8 +439,9 @@ class MirrorDecoder(FeatureDecoder):
     def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         return self.stack(z, edge_index, edge_weight)
 
-    def forward_layers(self, z: Tensor, edge_index: Tensor,
-                       edge_weight: Tensor | None = None) -> list[Tensor]:
+    def forward_layers(
+        self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> list[Tensor]:
         """Output of every mirror layer, the last being ``x̂`` ``(N, F)``."""
         return self.stack.forward_layers(z, edge_index, edge_weight)
 
@@ -466,8 +492,9 @@ class _BorrowedMirror(FeatureDecoder):
     def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         return self.forward_layers(z, edge_index, edge_weight)[-1]
 
-    def forward_layers(self, z: Tensor, edge_index: Tensor,
-                       edge_weight: Tensor | None = None) -> list[Tensor]:
+    def forward_layers(
+        self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> list[Tensor]:
         """Output of every mirror layer, the last being ``x̂`` ``(N, F)``."""
         prop = self.cache.get(edge_index, z.size(0), edge_weight)
         h = z
@@ -514,41 +541,74 @@ def _inner_product(in_channels: int = 0) -> Decoder:
     return InnerProductDecoder(in_channels)
 
 
-@_register("distance", "structure",
-           "-‖z_u-z_v‖²; 0 parameters (bias=true: + a learned scalar, 1 parameter)")
+@_register(
+    "distance",
+    "structure",
+    "-‖z_u-z_v‖²; 0 parameters (bias=true: + a learned scalar, 1 parameter)",
+)
 def _distance(in_channels: int = 0, bias: bool = False) -> Decoder:
     return DistanceDecoder(in_channels, bias)
 
 
-@_register("bilinear", "structure",
-           "z_uᵀRz_v, full R (d² parameters; symmetrised unless directed) or diagonal=true (d)")
+@_register(
+    "bilinear",
+    "structure",
+    "z_uᵀRz_v, full R (d² parameters; symmetrised unless directed) or diagonal=true (d)",
+)
 def _bilinear(in_channels: int, directed: bool = False, diagonal: bool = False) -> Decoder:
     return BilinearDecoder(in_channels, diagonal, directed)
 
 
-@_register("mlp", "structure",
-           "MLP on z_u⊙z_v (mode=hadamard) or [z_u,z_v] (mode=concat); depth, width, dropout")
-def _mlp(in_channels: int, hidden_channels: int = 64, directed: bool = False, depth: int = 1,
-         width: int | None = None, mode: str = "hadamard", dropout: float = 0.0,
-         activation: str = "relu") -> Decoder:
-    return MLPDecoder(in_channels, width or hidden_channels, depth, mode, dropout, activation,
-                      directed)
+@_register(
+    "mlp",
+    "structure",
+    "MLP on z_u⊙z_v (mode=hadamard) or [z_u,z_v] (mode=concat); depth, width, dropout",
+)
+def _mlp(
+    in_channels: int,
+    hidden_channels: int = 64,
+    directed: bool = False,
+    depth: int = 1,
+    width: int | None = None,
+    mode: str = "hadamard",
+    dropout: float = 0.0,
+    activation: str = "relu",
+) -> Decoder:
+    return MLPDecoder(
+        in_channels, width or hidden_channels, depth, mode, dropout, activation, directed
+    )
 
 
-def _mirror_sizes(in_channels: int, hidden_channels: int, last: int, num_layers: int,
-                  encoder: Encoder | None, layers: int | None) -> list[int]:
+def _mirror_sizes(
+    in_channels: int,
+    hidden_channels: int,
+    last: int,
+    num_layers: int,
+    encoder: Encoder | None,
+    layers: int | None,
+) -> list[int]:
     if layers is None and encoder is not None and getattr(encoder, "sizes", None):
         sizes = list(reversed(encoder.sizes))
         return [in_channels, *sizes[1:-1], last]
     return channel_sizes(in_channels, hidden_channels, last, layers or num_layers)
 
 
-@_register("gnn", "structure",
-           "mirrored GCN stack over the graph, then scorer=inner_product|mlp; layers")
-def _gnn(in_channels: int, hidden_channels: int = 32, num_layers: int = 2,
-         encoder: Encoder | None = None, layers: int | None = None,
-         scorer: str = "inner_product", activation: str = "relu", dropout: float = 0.0) -> Decoder:
-    sizes = _mirror_sizes(in_channels, hidden_channels, hidden_channels, num_layers, encoder, layers)
+@_register(
+    "gnn", "structure", "mirrored GCN stack over the graph, then scorer=inner_product|mlp; layers"
+)
+def _gnn(
+    in_channels: int,
+    hidden_channels: int = 32,
+    num_layers: int = 2,
+    encoder: Encoder | None = None,
+    layers: int | None = None,
+    scorer: str = "inner_product",
+    activation: str = "relu",
+    dropout: float = 0.0,
+) -> Decoder:
+    sizes = _mirror_sizes(
+        in_channels, hidden_channels, hidden_channels, num_layers, encoder, layers
+    )
     return GNNDecoder(sizes, scorer, activation, dropout)
 
 
@@ -563,11 +623,21 @@ def _linear(in_channels: int, out_channels: int | None = None, bias: bool = True
     return LinearFeatureDecoder(in_channels, _need_width("linear", out_channels), bias)
 
 
-@_register("mirror", "feature",
-           "GCN stack with the encoder's widths reversed (d → hidden → F); layers, activation")
-def _mirror(in_channels: int, hidden_channels: int = 32, out_channels: int | None = None,
-            num_layers: int = 2, encoder: Encoder | None = None, layers: int | None = None,
-            activation: str = "relu", dropout: float = 0.0) -> Decoder:
+@_register(
+    "mirror",
+    "feature",
+    "GCN stack with the encoder's widths reversed (d → hidden → F); layers, activation",
+)
+def _mirror(
+    in_channels: int,
+    hidden_channels: int = 32,
+    out_channels: int | None = None,
+    num_layers: int = 2,
+    encoder: Encoder | None = None,
+    layers: int | None = None,
+    activation: str = "relu",
+    dropout: float = 0.0,
+) -> Decoder:
     f = _need_width("mirror", out_channels)
     sizes = _mirror_sizes(in_channels, hidden_channels, f, num_layers, encoder, layers)
     return MirrorDecoder(sizes, activation, dropout)
@@ -579,14 +649,20 @@ def _need_encoder(name: str, encoder: Encoder | None) -> Encoder:
     return encoder
 
 
-@_register("tied", "feature",
-           "mirror with the transposes Wᵀ of the encoder weights; 0 own parameters (borrowed)")
+@_register(
+    "tied",
+    "feature",
+    "mirror with the transposes Wᵀ of the encoder weights; 0 own parameters (borrowed)",
+)
 def _tied(encoder: Encoder | None = None, activation: str = "relu") -> Decoder:
     return TiedDecoder(_need_encoder("tied", encoder), activation)
 
 
-@_register("pinv", "feature",
-           "mirror with pinv(W) of the encoder weights, recomputed each step; 0 own parameters")
+@_register(
+    "pinv",
+    "feature",
+    "mirror with pinv(W) of the encoder weights, recomputed each step; 0 own parameters",
+)
 def _pinv(encoder: Encoder | None = None, activation: str = "relu") -> Decoder:
     return PinvDecoder(_need_encoder("pinv", encoder), activation)
 

@@ -48,8 +48,14 @@ encoders: Registry[Encoder] = Registry("encoder")
 
 #: Keyword arguments ``build_model`` passes to every encoder factory (each factory
 #: receives those it declares).
-ENCODER_CONTEXT = ("in_channels", "hidden_channels", "out_channels", "num_layers", "dropout",
-                   "num_nodes")
+ENCODER_CONTEXT = (
+    "in_channels",
+    "hidden_channels",
+    "out_channels",
+    "num_layers",
+    "dropout",
+    "num_nodes",
+)
 
 
 def channel_sizes(
@@ -153,8 +159,14 @@ class LayerStack(Encoder):
         act_last: Apply norm and activation after the last layer too.
     """
 
-    def __init__(self, sizes: list[int], dropout: float = 0.0, activation: str = "relu",
-                 norm: str | None = None, act_last: bool = False) -> None:
+    def __init__(
+        self,
+        sizes: list[int],
+        dropout: float = 0.0,
+        activation: str = "relu",
+        norm: str | None = None,
+        act_last: bool = False,
+    ) -> None:
         super().__init__()
         self.sizes = list(sizes)
         self.in_channels, self.out_channels = sizes[0], sizes[-1]
@@ -169,8 +181,9 @@ class LayerStack(Encoder):
         """Number of layers."""
         return len(self.sizes) - 1
 
-    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
-              ctx: Any) -> Tensor:
+    def layer(
+        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+    ) -> Tensor:
         """Apply layer ``i`` to ``h`` ``(N, c_i)`` -> ``(N, c_{i+1})``."""
         raise NotImplementedError
 
@@ -239,8 +252,9 @@ class GCNEncoder(LayerStack):
     def context(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Any:
         return self.cache.get(edge_index, x.size(0), edge_weight)
 
-    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
-              ctx: Any) -> Tensor:
+    def layer(
+        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+    ) -> Tensor:
         return ctx(self.lins[i](h)) + self.biases[i]
 
     def layer_weights(self) -> list[Tensor]:
@@ -267,8 +281,9 @@ class LinearEncoder(LayerStack):
     def context(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Any:
         return self.cache.get(edge_index, x.size(0), edge_weight)
 
-    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
-              ctx: Any) -> Tensor:
+    def layer(
+        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+    ) -> Tensor:
         return ctx(self.lins[i](h))
 
     def layer_weights(self) -> list[Tensor]:
@@ -280,15 +295,24 @@ class MLPEncoder(LayerStack):
 
     uses_graph = False
 
-    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
-                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
-                 activation: str = "relu", norm: str | None = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 32,
+        out_channels: int = 16,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+        act_last: bool = False,
+        activation: str = "relu",
+        norm: str | None = None,
+    ) -> None:
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
         super().__init__(sizes, dropout, activation, norm, act_last)
         self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
 
-    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
-              ctx: Any) -> Tensor:
+    def layer(
+        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+    ) -> Tensor:
         return self.lins[i](h)
 
     def layer_weights(self) -> list[Tensor]:
@@ -301,17 +325,27 @@ class SAGEEncoder(LayerStack):
     Edge weights are ignored.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
-                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
-                 activation: str = "relu", norm: str | None = None, aggr: str = "mean") -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 32,
+        out_channels: int = 16,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+        act_last: bool = False,
+        activation: str = "relu",
+        norm: str | None = None,
+        aggr: str = "mean",
+    ) -> None:
         from torch_geometric.nn import SAGEConv
 
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
         super().__init__(sizes, dropout, activation, norm, act_last)
         self.convs = nn.ModuleList(SAGEConv(a, b, aggr=aggr) for a, b in itertools.pairwise(sizes))
 
-    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
-              ctx: Any) -> Tensor:
+    def layer(
+        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+    ) -> Tensor:
         return self.convs[i](h, edge_index)
 
 
@@ -330,10 +364,20 @@ class GATEncoder(LayerStack):
         (others as :class:`GCNEncoder`)
     """
 
-    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
-                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
-                 activation: str = "elu", norm: str | None = None, heads: int = 1,
-                 attn_dropout: float = 0.0, negative_slope: float = 0.2) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 32,
+        out_channels: int = 16,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+        act_last: bool = False,
+        activation: str = "elu",
+        norm: str | None = None,
+        heads: int = 1,
+        attn_dropout: float = 0.0,
+        negative_slope: float = 0.2,
+    ) -> None:
         from torch_geometric.nn import GATConv
 
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
@@ -346,13 +390,20 @@ class GATEncoder(LayerStack):
         super().__init__(sizes, dropout, activation, norm, act_last)
         self.heads = heads
         self.convs = nn.ModuleList(
-            GATConv(a, b // heads, heads=heads, concat=True, dropout=attn_dropout,
-                    negative_slope=negative_slope)
+            GATConv(
+                a,
+                b // heads,
+                heads=heads,
+                concat=True,
+                dropout=attn_dropout,
+                negative_slope=negative_slope,
+            )
             for a, b in itertools.pairwise(sizes)
         )
 
-    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
-              ctx: Any) -> Tensor:
+    def layer(
+        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+    ) -> Tensor:
         return self.convs[i](h, edge_index)
 
     def layer_weights(self) -> list[Tensor]:
@@ -367,21 +418,35 @@ class GINEncoder(LayerStack):
     ``train_eps``. Edge weights are ignored.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 16,
-                 num_layers: int = 2, dropout: float = 0.0, act_last: bool = False,
-                 activation: str = "relu", norm: str | None = None, train_eps: bool = True) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 32,
+        out_channels: int = 16,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+        act_last: bool = False,
+        activation: str = "relu",
+        norm: str | None = None,
+        train_eps: bool = True,
+    ) -> None:
         from torch_geometric.nn import GINConv
 
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
         super().__init__(sizes, dropout, activation, norm, act_last)
         self.convs = nn.ModuleList(
-            GINConv(nn.Sequential(nn.Linear(a, hidden_channels), nn.ReLU(),
-                                  nn.Linear(hidden_channels, b)), train_eps=train_eps)
+            GINConv(
+                nn.Sequential(
+                    nn.Linear(a, hidden_channels), nn.ReLU(), nn.Linear(hidden_channels, b)
+                ),
+                train_eps=train_eps,
+            )
             for a, b in itertools.pairwise(sizes)
         )
 
-    def layer(self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None,
-              ctx: Any) -> Tensor:
+    def layer(
+        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+    ) -> Tensor:
         return self.convs[i](h, edge_index)
 
 
@@ -411,8 +476,9 @@ class VariationalEncoder(Encoder):
         self.sizes = [*inner.sizes[:-1], self.out_channels]
         self.uses_graph = inner.uses_graph
 
-    def stats(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
-              ) -> tuple[Tensor, Tensor]:
+    def stats(
+        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """``(μ, log σ)``, each ``(N, d)``."""
         out = self.inner(x, edge_index, edge_weight)
         mu, logstd = out[:, : self.out_channels], out[:, self.out_channels :]
@@ -435,41 +501,104 @@ class VariationalEncoder(Encoder):
 
 # ---------------------------------------------------------------------- registry
 
+
 @encoders.register("gcn")
-def _gcn(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
-         dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
-         norm: str | None = None) -> Encoder:
+def _gcn(
+    in_channels: int,
+    hidden_channels: int = 32,
+    out_channels: int = 16,
+    num_layers: int = 2,
+    dropout: float = 0.0,
+    act_last: bool = False,
+    activation: str = "relu",
+    norm: str | None = None,
+) -> Encoder:
     """Graph convolutional network (Kipf & Welling) over a cached normalised adjacency."""
-    return GCNEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
-                      activation, norm)
+    return GCNEncoder(
+        in_channels, hidden_channels, out_channels, num_layers, dropout, act_last, activation, norm
+    )
 
 
 @encoders.register("sage")
-def _sage(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
-          dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
-          norm: str | None = None, aggr: str = "mean") -> Encoder:
+def _sage(
+    in_channels: int,
+    hidden_channels: int = 32,
+    out_channels: int = 16,
+    num_layers: int = 2,
+    dropout: float = 0.0,
+    act_last: bool = False,
+    activation: str = "relu",
+    norm: str | None = None,
+    aggr: str = "mean",
+) -> Encoder:
     """GraphSAGE with mean aggregation and a root weight (PyG SAGEConv); no layer_weights."""
-    return SAGEEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
-                       activation, norm, aggr)
+    return SAGEEncoder(
+        in_channels,
+        hidden_channels,
+        out_channels,
+        num_layers,
+        dropout,
+        act_last,
+        activation,
+        norm,
+        aggr,
+    )
 
 
 @encoders.register("gat")
-def _gat(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
-         dropout: float = 0.0, act_last: bool = False, activation: str = "elu",
-         norm: str | None = None, heads: int = 1, attn_dropout: float = 0.0,
-         negative_slope: float = 0.2) -> Encoder:
+def _gat(
+    in_channels: int,
+    hidden_channels: int = 32,
+    out_channels: int = 16,
+    num_layers: int = 2,
+    dropout: float = 0.0,
+    act_last: bool = False,
+    activation: str = "elu",
+    norm: str | None = None,
+    heads: int = 1,
+    attn_dropout: float = 0.0,
+    negative_slope: float = 0.2,
+) -> Encoder:
     """Graph attention network, `heads` heads concatenated per layer (PyG GATConv)."""
-    return GATEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
-                      activation, norm, heads, attn_dropout, negative_slope)
+    return GATEncoder(
+        in_channels,
+        hidden_channels,
+        out_channels,
+        num_layers,
+        dropout,
+        act_last,
+        activation,
+        norm,
+        heads,
+        attn_dropout,
+        negative_slope,
+    )
 
 
 @encoders.register("gin")
-def _gin(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
-         dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
-         norm: str | None = None, train_eps: bool = True) -> Encoder:
+def _gin(
+    in_channels: int,
+    hidden_channels: int = 32,
+    out_channels: int = 16,
+    num_layers: int = 2,
+    dropout: float = 0.0,
+    act_last: bool = False,
+    activation: str = "relu",
+    norm: str | None = None,
+    train_eps: bool = True,
+) -> Encoder:
     """Graph isomorphism network, 2-layer MLP per layer (PyG GINConv); no layer_weights."""
-    return GINEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
-                      activation, norm, train_eps)
+    return GINEncoder(
+        in_channels,
+        hidden_channels,
+        out_channels,
+        num_layers,
+        dropout,
+        act_last,
+        activation,
+        norm,
+        train_eps,
+    )
 
 
 @encoders.register("linear")
@@ -479,16 +608,29 @@ def _linear(in_channels: int, out_channels: int = 16, dropout: float = 0.0) -> E
 
 
 @encoders.register("mlp")
-def _mlp(in_channels: int, hidden_channels: int = 32, out_channels: int = 16, num_layers: int = 2,
-         dropout: float = 0.0, act_last: bool = False, activation: str = "relu",
-         norm: str | None = None) -> Encoder:
+def _mlp(
+    in_channels: int,
+    hidden_channels: int = 32,
+    out_channels: int = 16,
+    num_layers: int = 2,
+    dropout: float = 0.0,
+    act_last: bool = False,
+    activation: str = "relu",
+    norm: str | None = None,
+) -> Encoder:
     """Per-node MLP that ignores the graph (no-graph baseline)."""
-    return MLPEncoder(in_channels, hidden_channels, out_channels, num_layers, dropout, act_last,
-                      activation, norm)
+    return MLPEncoder(
+        in_channels, hidden_channels, out_channels, num_layers, dropout, act_last, activation, norm
+    )
 
 
-def call_factory(kind: str, name: str, factory: Callable[..., Any], context: dict[str, Any],
-                 options: dict[str, Any]) -> Any:
+def call_factory(
+    kind: str,
+    name: str,
+    factory: Callable[..., Any],
+    context: dict[str, Any],
+    options: dict[str, Any],
+) -> Any:
     """Call a registry factory with the ``context`` keywords it declares plus ``options``.
 
     Context keywords a factory does not declare are dropped (a ``linear``
@@ -512,8 +654,9 @@ def call_factory(kind: str, name: str, factory: Callable[..., Any], context: dic
     return factory(**kw)
 
 
-def build_encoder(name: str, options: dict[str, Any] | None = None, *, variational: bool = False,
-                  **context: Any) -> Encoder:
+def build_encoder(
+    name: str, options: dict[str, Any] | None = None, *, variational: bool = False, **context: Any
+) -> Encoder:
     """Build a registered encoder from context (sizes, dropout) and user options.
 
     Args:
