@@ -230,7 +230,7 @@ def train(
     epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 400,
     patience: Annotated[
         int, typer.Option(help="Early-stopping patience in evaluations (0: off).")
-    ] = 100,
+    ] = 200,
     batch_size: Annotated[
         int | None, typer.Option(help="Positive pairs per step (default: full batch).")
     ] = None,

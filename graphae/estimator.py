@@ -263,7 +263,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         lr: float = 0.01,
         weight_decay: float = 0.0,
         epochs: int = 400,
-        patience: int = 100,
+        patience: int = 200,
         val_ratio: float = 0.05,
         test_ratio: float = 0.10,
         seed: int = 0,

@@ -194,7 +194,7 @@ class RunConfig:
     lr: float = 0.01
     weight_decay: float = 0.0
     epochs: int = 400
-    patience: int = 100
+    patience: int = 200
     eval_every: int = 1
     val_ratio: float = 0.05
     test_ratio: float = 0.10
