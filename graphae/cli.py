@@ -784,6 +784,13 @@ def report_cmd(
     anchors: Annotated[
         Path | None, typer.Option(help="Published anchors (default benchmarks/anchors.md).")
     ] = None,
+    references: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Another sweep folder whose model runs join the report as reference rows "
+            "(e.g. benchmarks/results/ssl-planetoid); repeatable."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     """Write DIR/report.md with plots (DIR/plots/*.png) and tables (DIR/tables/) from a sweep."""
@@ -794,7 +801,7 @@ def report_cmd(
         raise GraphaeError(
             f"{folder} holds no runs/ folder; is it a folder written by graphae bench?"
         )
-    path = write_report(folder, anchors=anchors)
+    path = write_report(folder, anchors=anchors, references=references or [])
     typer.echo(f"wrote {path}")
 
 

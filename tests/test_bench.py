@@ -127,6 +127,36 @@ def test_report_command_on_a_folder_without_runs(tmp_path: Path, capsys) -> None
     assert "holds no runs/ folder" in capsys.readouterr().err
 
 
+def test_report_draws_reference_rows_from_another_sweep(tmp_path: Path, capsys) -> None:
+    """Self-supervised rows in a sweep of their own join the ladder's report."""
+    from graphae.cli import main
+
+    ladder = tmp_path / "ladder"
+    run_sweep(tiny_spec(baselines=[]), ladder, progress=False)
+    dgi = {"name": "inner_product", "label": "dgi", "config": {"objective": "dgi", "epochs": 3}}
+    ssl = tmp_path / "ssl"
+    run_sweep(tiny_spec(name="ssl", decoders=[dgi], baselines=["spectral"]), ssl, progress=False)
+    with pytest.raises(SystemExit) as e:
+        main(["report", str(ladder), "--references", str(ssl)])
+    assert e.value.code == 0
+    runs = pd.read_csv(ladder / "tables" / "runs.csv")
+    assert sorted(runs["decoder"]) == ["dgi", "inner_product", "mirror"]  # not ssl's baseline
+    assert runs.set_index("decoder").loc["dgi", "source"] == str(ssl)
+    assert runs["source"].fillna("").tolist().count("") == 2
+    report = (ladder / "report.md").read_text()
+    assert f"Reference rows: 1 finished model runs from the sweep `{ssl}`" in report
+    assert f"graphae report {ladder} --references {ssl}" in report
+    assert "Against the contrastive references" in report and "(dgi," in report
+    # without the reference the rows are gone again
+    write_report(ladder)
+    assert "dgi" not in set(pd.read_csv(ladder / "tables" / "runs.csv")["decoder"])
+    with pytest.raises(SystemExit) as e:
+        main(["report", str(ladder), "--references", str(tmp_path / "nowhere")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "reference" in err and "holds no runs/ folder" in err and err.count("\n") == 1
+
+
 # ---------------------------------------------------------------- resume and failures
 
 

@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 
 from graphae.bench.runner import SWEEP, read_failures
+from graphae.errors import GraphaeError
 
 __all__ = [
     "GROUP_KEYS",
     "capacity_answers",
     "collect",
+    "collect_with_references",
     "loss_column",
     "primary_metric",
     "summarize",
@@ -349,18 +351,69 @@ def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [_json_ready(r) for r in frame.to_dict(orient="records")]
 
 
-def write_tables(out: str | Path) -> dict[str, Any]:
+def collect_with_references(
+    out: str | Path, references: list[str | Path] | tuple[str | Path, ...] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """:func:`collect` of a sweep folder plus the model runs of other sweep folders.
+
+    A reference folder is another sweep on the same datasets and protocol (the
+    self-supervised rows, too costly to sit inside the ladder's budget); its
+    model runs join the tables as if they were the sweep's own, after them, with
+    ``source`` naming their folder (the sweep's own runs have ``source`` "").
+    Its baselines are left out (the sweep has its own).
+
+    Args:
+        out: The sweep folder.
+        references: Other sweep folders.
+
+    Returns:
+        As :func:`collect`; ``info["references"]`` lists ``{"folder", "runs",
+        "missing"}`` per reference.
+
+    Raises:
+        GraphaeError: When a reference is not a sweep folder.
+    """
+    runs, layers, info = collect(out)
+    runs = runs.assign(source="") if not runs.empty else runs
+    info["references"] = []
+    for ref in references:
+        ref = Path(ref)
+        if not (ref / "runs").is_dir():
+            raise GraphaeError(
+                f"reference {ref} holds no runs/ folder; give a `graphae bench` folder"
+            )
+        r_runs, r_layers, r_info = collect(ref)
+        if not r_runs.empty:
+            keep = r_runs["kind"] == "model"
+            offset = int(runs["order"].max()) + 1 if not runs.empty else 0
+            r_runs = r_runs[keep].assign(order=r_runs["order"] + offset, source=str(ref))
+            runs = pd.concat([runs, r_runs], ignore_index=True)
+            if not r_layers.empty:
+                r_layers = r_layers[r_layers["kind"] == "model"]
+                r_layers = r_layers.assign(order=r_layers["order"] + offset)
+                layers = pd.concat([layers, r_layers], ignore_index=True)
+        info["references"].append(
+            {"folder": str(ref), "runs": len(r_runs), "missing": len(r_info["missing"])}
+        )
+    return runs, layers, info
+
+
+def write_tables(
+    out: str | Path, references: list[str | Path] | tuple[str | Path, ...] = ()
+) -> dict[str, Any]:
     """Collect a sweep folder and write ``OUT/tables/*`` (see the module docstring).
 
     Args:
         out: The sweep folder.
+        references: Other sweep folders whose model runs join the tables
+            (:func:`collect_with_references`).
 
     Returns:
         ``{"runs", "summary", "layers", "layers_summary", "answers", "info"}``:
         the frames, the answers and :func:`collect`'s info.
     """
     out = Path(out)
-    runs, layers, info = collect(out)
+    runs, layers, info = collect_with_references(out, references)
     summary = summarize(runs)
     layer_keys = [*GROUP_KEYS, "position", "part", "name", "dim"]
     layers_summary = summarize(layers, layer_keys) if not layers.empty else pd.DataFrame()
