@@ -538,7 +538,7 @@ def test_sweep_with_contrastive_rows_reports_them_as_references(tmp_path) -> Non
 
 
 def test_sweep_rows_use_the_settings_of_the_benchmark_script() -> None:
-    """capacity-planetoid.yaml's contrastive rows = benchmarks/contrastive.py's SETTINGS."""
+    """ssl-planetoid.yaml's rows = benchmarks/contrastive.py's SETTINGS."""
     import importlib.util
     from pathlib import Path
 
@@ -551,7 +551,7 @@ def test_sweep_rows_use_the_settings_of_the_benchmark_script() -> None:
     mod = importlib.util.module_from_spec(sp)
     assert sp.loader is not None
     sp.loader.exec_module(mod)
-    spec = load_spec(repo / "benchmarks/configs/capacity-planetoid.yaml")
+    spec = load_spec(repo / "benchmarks/configs/ssl-planetoid.yaml")
     seen = set()
     for run in spec.runs(skip_missing_optional=True):
         if run.kind != "model" or run.decoder_kind != "contrastive" or run.seed != 0:
