@@ -22,13 +22,16 @@ Reported: mean ± sample std over the seeds of the test metrics at that epoch.
   no link scorer; their link AUC is the parameter-free inner product on ``z``
   (``link_ip``, marked ᵢₚ).
 
-Each finished run is appended to ``<out>.jsonl``; a rerun with the same
-``--out`` skips runs already there (delete the file to start over).
+Each finished run is appended to ``<out>.jsonl`` with a fingerprint of its
+full configuration; a rerun with the same ``--out`` reuses the runs whose
+settings are unchanged and reruns the others (a changed row or library default
+makes a record stale).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -148,7 +151,15 @@ LADDER_OPTIONS: dict[str, dict[str, Any]] = {"mlp": {"depth": 1, "width": 32}}
 #: criterion — node-probe accuracy on the public validation nodes — so that no
 #: decoder gains from its own selection rule (a feature-only model has no
 #: validation link scores of its own; its inner-product AUC peaks before training).
-LADDER_COMMON: dict[str, Any] = {"select": "probe", "eval_every": 10, "patience": 0, "epochs": 400}
+#: Raw features, as in the capacity sweep: row-normalised inputs shrink the MSE
+#: of the feature rungs ~300x (benchmarks/configs/capacity-planetoid-rownorm.yaml).
+LADDER_COMMON: dict[str, Any] = {
+    "select": "probe",
+    "eval_every": 10,
+    "patience": 0,
+    "epochs": 400,
+    "feature_norm": "none",
+}
 
 
 def ladder_rows() -> list[Row]:
@@ -182,14 +193,33 @@ def mean_std(values: list[float], fmt: str) -> str:
     return f"{fmt.format(m)} ± {fmt.format(statistics.stdev(values))}"
 
 
+def config_of(row: Row, dataset: str, seed: int, args: argparse.Namespace) -> Any:
+    """The run's full :class:`~graphae.train.RunConfig` (defaults included)."""
+    from graphae.train import RunConfig
+
+    return RunConfig(
+        dataset=dataset, data_root=args.data_root, device=args.device, seed=seed, **row.config
+    )
+
+
+def fingerprint(cfg: Any) -> str:
+    """Identity of a run's settings: every RunConfig field but where it runs.
+
+    Records whose fingerprint differs (a changed row or a changed library
+    default) are stale: rerun, not reused.
+    """
+    settings = {k: v for k, v in cfg.to_dict().items() if k not in ("data_root", "device")}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[
+        :12
+    ]
+
+
 def run_one(
     row: Row, dataset: str, seed: int, graph: Any, args: argparse.Namespace
 ) -> dict[str, Any]:
-    from graphae.train import RunConfig, fit
+    from graphae.train import fit
 
-    cfg = RunConfig(
-        dataset=dataset, data_root=args.data_root, device=args.device, seed=seed, **row.config
-    )
+    cfg = config_of(row, dataset, seed, args)
     t = time.perf_counter()
     run = fit(cfg, graph)
     res = run.result
@@ -207,6 +237,7 @@ def run_one(
         "epochs_run": res.epochs_run,
         "seconds": time.perf_counter() - t,
         "config": {k: v for k, v in cfg.to_dict().items() if k in row.config},
+        "fingerprint": fingerprint(cfg),
     }
 
 
@@ -295,13 +326,16 @@ def main() -> None:
     results: list[dict[str, Any]] = []
     if cache.exists():
         results = [json.loads(line) for line in cache.read_text().splitlines() if line.strip()]
-    done = {(r["row"], r["dataset"], r["seed"]) for r in results}
+    by_print = {r.get("fingerprint"): r for r in results}
+    results = []  # only records of the current settings are reused and shown
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.dataset:
         graph = load_dataset(dataset, args.data_root)
         for row in rows:
             for seed in args.seeds:
-                if (row.name, graph.name, seed) in done:
+                old = by_print.get(fingerprint(config_of(row, graph.name, seed, args)))
+                if old is not None:
+                    results.append(old)
                     continue
                 rec = run_one(row, graph.name, seed, graph, args)
                 results.append(rec)
