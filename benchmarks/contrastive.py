@@ -215,8 +215,8 @@ def write_markdown(records: list[dict[str, Any]], out: Path, command: str) -> No
         "standardises the embeddings and picks C on the 500 validation nodes. The papers "
         "train on the full graph (DGI) or report GRACE/BGRL on the public split as "
         "re-run by others (the anchors cite GraphMAE's Table 1).",
-        "- Features are row-normalised inside the encoder for these rows (the papers' input; "
-        "`row_normalize=False` turns it off); the autoencoder rows read raw features.",
+        "- Features are row-normalised (`feature_norm` auto, the `graphae train` default on "
+        "Planetoid, and the papers' input), as for the default autoencoder rows.",
         "- Selection as in the papers: DGI keeps the lowest-training-loss epoch (patience "
         "20); GRACE and BGRL keep the last epoch. BGRL's paper has no Cora/CiteSeer "
         "setting; ours is its small-dataset recipe shortened to 300 epochs at a constant "
