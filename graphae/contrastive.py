@@ -38,10 +38,10 @@ What the shared harness reads from them:
   an EMA copy with no trainable parameters and is reported as
   ``target_encoder``, outside both counts). The capacity plots draw these
   runs as reference lines at their encoder's parameter count.
-* **Input.** As in the papers, features are row-normalised before any
-  augmentation — by ``RunConfig.feature_norm="row"`` (the default of every
-  objective, :mod:`graphae.data.features`), so these rows and the autoencoder
-  rows read the same input.
+* **Input.** Features are prepared by ``RunConfig.feature_norm``
+  (:mod:`graphae.data.features`) before any augmentation, as for every other
+  objective: its default ``auto`` row-normalises the Planetoid/Amazon/Coauthor
+  features, the papers' input.
 * **Encoder defaults.** Each objective fills in the encoder options of its
   paper where the chosen encoder accepts them and ``encoder_options`` does not
   set them (:data:`ENCODER_DEFAULTS`): an activation after the last layer

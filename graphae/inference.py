@@ -78,16 +78,13 @@ def embed_graph(
             else load_graph(graph, features=features, feature_ids=feature_ids, directed=directed)
         )
         edge_index, edge_weight = g.data.edge_index, g.edge_weight
-    in_channels = model.encoder.in_channels
-    if g.data.x is None and in_channels == 0:  # featureless: latent codes or input table
-        x = torch.empty(g.num_nodes, 0)
-    elif g.data.x is None or g.num_features != in_channels:
+    in_channels = model.encoder.in_channels  # 0: featureless (latent codes, input table)
+    if g.num_features != in_channels:
         raise GraphaeError(
             f"{g.name} has {g.num_features} feature columns but the model was trained on "
             f"{in_channels}; give --features with {in_channels} columns"
         )
-    else:
-        x = input_features(g, config.feature_norm)
+    x = input_features(g, config.feature_norm)  # (N, 0) for a featureless graph
     with torch.no_grad():
         z = model.encode(x, edge_index, edge_weight)
     return Embeddings(g.nodes.ids, z.float().numpy())

@@ -45,8 +45,8 @@ def graph() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return x, ei, pairs
 
 
-def make(dec_name: str, enc_name: str = "gcn", directed: bool = False):
-    enc = build_encoder(
+def make_encoder(enc_name: str = "gcn"):
+    return build_encoder(
         enc_name,
         in_channels=F,
         hidden_channels=H,
@@ -55,7 +55,10 @@ def make(dec_name: str, enc_name: str = "gcn", directed: bool = False):
         dropout=0.0,
         num_nodes=N,
     )
-    dec = build_decoder(
+
+
+def make_decoder(dec_name: str, enc, directed: bool = False):
+    return build_decoder(
         dec_name,
         in_channels=D,
         hidden_channels=H,
@@ -64,7 +67,11 @@ def make(dec_name: str, enc_name: str = "gcn", directed: bool = False):
         directed=directed,
         encoder=enc,
     )
-    return enc, dec
+
+
+def make(dec_name: str, enc_name: str = "gcn", directed: bool = False):
+    enc = make_encoder(enc_name)
+    return enc, make_decoder(dec_name, enc, directed)
 
 
 def run(dec, z: torch.Tensor, ei: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
@@ -84,28 +91,12 @@ def _has_layer_weights(enc) -> bool:
 def test_decoder_contract(dec_name: str, enc_name: str) -> None:
     torch.manual_seed(0)
     x, ei, pairs = graph()
-    enc = build_encoder(
-        enc_name,
-        in_channels=F,
-        hidden_channels=H,
-        out_channels=D,
-        num_layers=2,
-        dropout=0.0,
-        num_nodes=N,
-    )
+    enc = make_encoder(enc_name)
     if dec_name in ("tied", "pinv") and not _has_layer_weights(enc):
         with pytest.raises(GraphaeError, match="one weight matrix per layer"):
             build_decoder(dec_name, in_channels=D, out_channels=F, encoder=enc)
         return
-    dec = build_decoder(
-        dec_name,
-        in_channels=D,
-        hidden_channels=H,
-        out_channels=F,
-        num_layers=2,
-        directed=False,
-        encoder=enc,
-    )
+    dec = make_decoder(dec_name, enc)
     assert dec.kind == decoder_kind(dec_name)
     enc.eval()
     dec.eval()
