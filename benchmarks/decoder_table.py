@@ -216,7 +216,7 @@ def fingerprint(cfg: Any) -> str:
     Records whose fingerprint differs (a changed row or a changed library
     default) are stale: rerun, not reused.
     """
-    settings = {k: v for k, v in cfg.to_dict().items() if k not in ("data_root", "device")}
+    settings = cfg.identity()
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[
         :12
     ]

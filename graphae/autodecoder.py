@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,6 +119,25 @@ def sparse_path(model: GraphAutoEncoder) -> bool:
 
 # ------------------------------------------------------------------ strategies
 
+#: Learning-rate schedules of ``RunConfig.lr_schedule``.
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
+    """Multiplier of the base learning rate in ``epoch`` (1-based) of ``epochs``.
+
+    ``"constant"`` is 1; ``"cosine"`` is ``(1 + cos(π (epoch − 1) / epochs)) / 2``,
+    GraphMAE's schedule: 1 in the first epoch, decaying towards (never to) 0.
+
+    Raises:
+        GraphaeError: For an unknown schedule.
+    """
+    if schedule == "constant":
+        return 1.0
+    if schedule == "cosine":
+        return (1.0 + math.cos(math.pi * (epoch - 1) / epochs)) / 2.0
+    raise GraphaeError(f"unknown lr_schedule {schedule!r}; use {' or '.join(LR_SCHEDULES)}")
+
 
 class PlainStrategy:
     """One Adam over ``model.main_parameters()`` and ``model.loss`` (every non-latent model).
@@ -133,6 +153,21 @@ class PlainStrategy:
 
     def begin_epoch(self, epoch: int) -> None:
         """Called at the start of every epoch (1-based)."""
+
+    def all_optimizers(self) -> list[torch.optim.Optimizer]:
+        """Every optimiser this strategy steps."""
+        return [self.optimizer]
+
+    def scale_lr(self, factor: float) -> None:
+        """Set every parameter group's learning rate to ``factor`` × its base rate.
+
+        The base rate is kept in the group (``"base_lr"``), so it travels with
+        the optimiser's state into checkpoints and a resumed run scales the
+        same base.
+        """
+        for opt in self.all_optimizers():
+            for group in opt.param_groups:
+                group["lr"] = group.setdefault("base_lr", group["lr"]) * factor
 
     def loss(
         self,
@@ -232,6 +267,9 @@ class LatentStrategy(PlainStrategy):
         for name, opt in self.optimizers.items():
             if self.phase == "both" or (name == "theta") == (self.phase == "theta"):
                 yield opt
+
+    def all_optimizers(self) -> list[torch.optim.Optimizer]:
+        return list(self.optimizers.values())
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for opt in self.optimizers.values():

@@ -227,6 +227,13 @@ def train(
         list[str] | None, typer.Option(help="Extra decoder option KEY=VALUE (repeatable).")
     ] = None,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
+    lr_schedule: Annotated[
+        str,
+        typer.Option(
+            help="Learning-rate schedule: constant, or cosine (decays from --lr towards 0 "
+            "over --epochs, as GraphMAE)."
+        ),
+    ] = "constant",
     epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 400,
     patience: Annotated[
         int, typer.Option(help="Early-stopping patience in evaluations (0: off).")
@@ -385,6 +392,7 @@ def train(
             encoder_options=_parse_options(encoder_option, "--encoder-option"),
             decoder_options=_parse_options(decoder_option, "--decoder-option"),
             lr=lr,
+            lr_schedule=lr_schedule,
             epochs=epochs,
             patience=patience,
             batch_size=batch_size,

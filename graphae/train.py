@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 from graphae import distributed
-from graphae.autodecoder import make_strategy
+from graphae.autodecoder import LR_SCHEDULES, lr_factor, make_strategy
 from graphae.data.features import FEATURE_NORMS, input_features
 from graphae.data.graph import Graph
 from graphae.data.split import (
@@ -57,6 +57,7 @@ _RULES = {
     "out_channels": ">= 1",
     "num_layers": ">= 1",
     "lr": "> 0",
+    "lr_schedule": "constant or cosine",
     "dropout": "in [0, 1)",
     "eval_every": ">= 1",
     "patience": ">= 0; 0 turns early stopping off",
@@ -81,6 +82,13 @@ _RULES = {
     "code_lr": "> 0, or unset for lr",
     "objective": "reconstruction, dgi, grace or bgrl",
 }
+
+
+#: Fields that say where a run happens, not what it is (may change between machines).
+WHERE_FIELDS = ("device", "data_root")
+#: Fields added after run records existed, with the value that reproduces the
+#: earlier behaviour; :meth:`RunConfig.identity` omits them at that value.
+LATER_FIELDS: dict[str, Any] = {"lr_schedule": "constant"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,10 @@ class RunConfig:
         encoder_options: Extra encoder keyword arguments.
         decoder_options: Extra decoder keyword arguments.
         lr: Adam learning rate.
+        lr_schedule: ``"constant"``, or ``"cosine"``: every optimiser of the run
+            (codes and θ included; not ARGA's discriminator) uses
+            ``lr · (1 + cos(π (epoch − 1) / epochs)) / 2`` in epoch ``epoch``
+            (GraphMAE's schedule: the full rate in epoch 1, decaying towards 0).
         weight_decay: Adam weight decay.
         epochs: Maximum training epochs.
         patience: Stop after this many evaluations without a better validation AUC
@@ -192,6 +204,7 @@ class RunConfig:
     encoder_options: dict[str, Any] = field(default_factory=dict)
     decoder_options: dict[str, Any] = field(default_factory=dict)
     lr: float = 0.01
+    lr_schedule: str = "constant"
     weight_decay: float = 0.0
     epochs: int = 400
     patience: int = 200
@@ -243,6 +256,7 @@ class RunConfig:
             "out_channels": self.out_channels >= 1,
             "num_layers": self.num_layers >= 1,
             "lr": self.lr > 0,
+            "lr_schedule": self.lr_schedule in LR_SCHEDULES,
             "dropout": 0 <= self.dropout < 1,
             "eval_every": self.eval_every >= 1,
             "patience": self.patience >= 0,
@@ -294,6 +308,20 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return dataclasses.asdict(self)
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two runs the same run: :meth:`to_dict` without where it runs
+        (:data:`WHERE_FIELDS`) and without fields added after runs were first
+        recorded while they hold their "as before" value (:data:`LATER_FIELDS`),
+        so that the ids and fingerprints of earlier runs stay valid.
+        """
+        d = self.to_dict()
+        for k in WHERE_FIELDS:
+            d.pop(k, None)
+        for k, neutral in LATER_FIELDS.items():
+            if d.get(k) == neutral:
+                d.pop(k)
+        return d
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> RunConfig:
@@ -532,6 +560,7 @@ def fit(
     for epoch in range(start, config.epochs + 1):
         model.train()
         opt.begin_epoch(epoch)
+        opt.scale_lr(lr_factor(config.lr_schedule, epoch, config.epochs))
         losses = []
         parts: dict[str, list[float]] = {}
         for pos, target in _batches(sp.train_pos, config.batch_size, gen, pos_target):
@@ -703,10 +732,9 @@ class TrainingControl:
 
 def _check_resumable(state: TrainingState, config: RunConfig, meta: dict[str, Any]) -> None:
     """Refuse a checkpoint of another run (other config, graph or split)."""
-    free = {"device", "data_root"}  # may change between machines without changing the run
-    now = config.to_dict()
-    then = state.config
-    diff = sorted(k for k in set(now) | set(then) if k not in free and now.get(k) != then.get(k))
+    now = config.identity()
+    then = RunConfig.from_dict(state.config).identity()
+    diff = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
     if diff:
         shown = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in diff[:4])
         raise GraphaeError(

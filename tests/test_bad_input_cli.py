@@ -187,6 +187,10 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         train_on(EDGES, "--feature-norm", "l2"),
         ["feature_norm='l2'", "auto, row or none"],
     ),
+    "unknown learning-rate schedule": (
+        train_on(EDGES, "--lr-schedule", "step"),
+        ["lr_schedule='step'", "constant or cosine"],
+    ),
     "single node graph": (train_on("a,a\n"), ["e.csv", "single node"]),
     "no edges (only self loops)": (train_on("a,a\nb,b\n"), ["e.csv", "no edges"]),
     "all isolated (zero weights)": (train_on("a,b,0\nb,c,0\n"), ["e.csv", "isolated"]),

@@ -70,6 +70,8 @@ VARIANTS = {
         "optimization": "alternating",
         "alternate_every": 2,
     },
+    "cosine learning-rate schedule": {"lr_schedule": "cosine"},
+    "auto-decoder, cosine schedule": {"encoder": "embedding", "lr_schedule": "cosine"},
 }
 
 

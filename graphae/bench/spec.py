@@ -104,7 +104,6 @@ _AXIS_FIELDS = (
     "seed",
 )
 #: RunConfig fields that say where a run executes, not what it is (left out of run ids).
-_WHERE_FIELDS = ("device", "data_root")
 _LAYER_KEYS = {"node": True, "link": True, "nmi": True}
 _SAVE_KEYS = {"embeddings": False, "model": False, "history": True}
 
@@ -416,10 +415,7 @@ class SweepSpec:
 
 
 def _model_key(cfg: Any) -> dict[str, Any]:
-    d = cfg.to_dict()
-    for k in _WHERE_FIELDS:
-        d.pop(k, None)
-    return {"kind": "model", "config": d}
+    return {"kind": "model", "config": cfg.identity()}
 
 
 #: Config fields a baseline depends on (the split, the width, the encoder for "untrained").
