@@ -37,6 +37,7 @@ __all__ = [
     "node_probe",
     "ogb_metrics",
     "ranking_metrics_per_positive",
+    "split_link_probe",
 ]
 
 logger = logging.getLogger(__name__)
@@ -525,6 +526,48 @@ def link_probe(
     out = {"auc": float(roc_auc_score(yt, s)), "ap": float(average_precision_score(yt, s)), **out}
     logger.info("link probe: test AUC %.4f AP %.4f", out["auc"], out["ap"])
     return out
+
+
+def split_link_probe(
+    z: Any, split: Any, num_nodes: int, seed: int = 0, max_pairs: int = 50_000
+) -> float | None:
+    """``probe/link_auc`` of a run: :func:`link_probe` on a link split.
+
+    Trained on a seeded sample of at most ``max_pairs`` of the split's training
+    positives with as many sampled non-edges, scored on the split's test pairs.
+    Every caller (a run's final embeddings, baselines, hidden layers) draws the
+    same sample for the same seed.
+
+    Args:
+        z: ``(N, d)`` embeddings.
+        split: The run's :class:`~graphae.data.split.LinkSplit`.
+        num_nodes: ``N``.
+        seed: Seed of the sample.
+        max_pairs: Cap on training positives.
+
+    Returns:
+        Test AUC, or ``None`` when the split has no test pairs (``test_ratio=0``).
+    """
+    import torch
+
+    from graphae.data.split import EdgeSet, sample_negatives
+
+    if split.test_pos.numel() == 0 or split.test_neg.numel() == 0:
+        return None
+    gen = torch.Generator().manual_seed(seed)
+    train_pos = split.train_pos.cpu()
+    if train_pos.size(1) > max_pairs:
+        train_pos = train_pos[:, torch.randperm(train_pos.size(1), generator=gen)[:max_pairs]]
+    exclude = EdgeSet(split.train_pos.cpu(), num_nodes, directed=split.directed)
+    train_neg = sample_negatives(train_pos.size(1), exclude, generator=gen, device="cpu")
+    lp = link_probe(
+        z,
+        train_pos.numpy(),
+        train_neg.numpy(),
+        split.test_pos.cpu().numpy(),
+        split.test_neg.cpu().numpy(),
+    )
+    return float(lp["auc"])
 
 
 def cluster_nmi(z: Any, y: Any, seed: int = 0, n_init: int = 10) -> float:

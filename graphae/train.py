@@ -524,6 +524,12 @@ def fit(
         raise GraphaeError(f"select='ogb' needs an OGB dataset; {graph.name} is not one")
     if config.select == "probe" and (graph.y is None or not bool((graph.y >= 0).any())):
         raise GraphaeError(f"select='probe' needs node labels; {graph.name} has none")
+    has_val = _has_pairs(sp.val_pos, sp.val_neg)
+    if not has_val and config.select in ("link", "ogb"):
+        raise GraphaeError(
+            f"select={config.select!r} scores validation edges and this split has none "
+            "(val_ratio=0: every edge is trained on); select by probe, loss or last instead"
+        )
     exclude = EdgeSet(sp.train_pos, graph.num_nodes, directed=split.directed)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     _warn_about_inputs(model, graph, config)
@@ -590,11 +596,11 @@ def fit(
             model.eval()
             with torch.no_grad():
                 z = model.encode(x, sp.mp_edge_index, sp.mp_edge_weight)
-                val_pos = score_pairs(model, z, sp.val_pos, sp.mp_edge_index)
-                val_neg = score_pairs(model, z, sp.val_neg, sp.mp_edge_index)
-                auc = _val_auc(val_pos, val_neg)
-            record["val/auc"] = auc
-            score = auc
+                if has_val:
+                    val_pos = score_pairs(model, z, sp.val_pos, sp.mp_edge_index)
+                    val_neg = score_pairs(model, z, sp.val_neg, sp.mp_edge_index)
+                    record["val/auc"] = _val_auc(val_pos, val_neg)
+            score = record.get("val/auc", float("nan"))
             if config.select == "probe":
                 score = record["val/probe"] = _val_probe(z, graph, config.seed)
             elif config.select == "loss":  # lowest training loss (DGI's early stopping)
@@ -894,7 +900,13 @@ def measure(
     Returns:
         Flat ``{name: value}`` metrics.
     """
-    from graphae.evaluate import cluster_nmi, link_metrics, link_probe, node_probe, ogb_metrics
+    from graphae.evaluate import (
+        cluster_nmi,
+        link_metrics,
+        node_probe,
+        ogb_metrics,
+        split_link_probe,
+    )
     from graphae.objectives import pair_bce
 
     metrics: dict[str, float] = {}
@@ -905,6 +917,8 @@ def measure(
         ("val/", split.val_pos, split.val_neg),
         ("", split.test_pos, split.test_neg),
     ):
+        if not _has_pairs(pos_pairs, neg_pairs):  # val_ratio / test_ratio 0: nothing to score
+            continue
         pos = score_pairs(model, z, pos_pairs, split.mp_edge_index)
         neg = score_pairs(model, z, neg_pairs, split.mp_edge_index)
         link = link_metrics(pos, neg)
@@ -930,18 +944,12 @@ def measure(
         metrics["probe/node_accuracy"] = float(probe["accuracy"])
         metrics["val/probe/node_accuracy"] = float(probe["val_accuracy"])
         metrics["probe/nmi"] = float(cluster_nmi(zc, yn, seed=seed))
-    gen = torch.Generator().manual_seed(seed)
-    train_pos = split.train_pos.cpu()
-    if train_pos.size(1) > max_probe_pairs:
-        train_pos = train_pos[:, torch.randperm(train_pos.size(1), generator=gen)[:max_probe_pairs]]
-    exclude = EdgeSet(split.train_pos.cpu(), graph.num_nodes, directed=split.directed)
-    train_neg = sample_negatives(train_pos.size(1), exclude, generator=gen, device="cpu")
-    lp = link_probe(
-        zc,
-        train_pos.numpy(),
-        train_neg.numpy(),
-        split.test_pos.cpu().numpy(),
-        split.test_neg.cpu().numpy(),
-    )
-    metrics["probe/link_auc"] = float(lp["auc"])
+    auc = split_link_probe(zc, split, graph.num_nodes, seed=seed, max_pairs=max_probe_pairs)
+    if auc is not None:
+        metrics["probe/link_auc"] = auc
     return metrics
+
+
+def _has_pairs(pos: Tensor, neg: Tensor) -> bool:
+    """Whether a split part has pairs to score (``val_ratio`` / ``test_ratio`` 0: none)."""
+    return pos.numel() > 0 and neg.numel() > 0

@@ -620,3 +620,26 @@ def test_only_and_max_runs_select_part_of_a_sweep(tmp_path: Path) -> None:
     lines: list[str] = []
     run_sweep(spec, tmp_path / "s", dry_run=True, echo=lines.append)
     assert sorted(ln.split()[0] for ln in lines) == ["done", "done", "todo"]
+
+
+def test_ogb_report_ranks_rungs_on_the_official_metric_beside_the_link_probe() -> None:
+    from graphae.bench.report import _answer_lines, _results_table
+
+    s = _summary([("ip", "structure", 0, 0.7, 0.0), ("mlp", "structure", 900, 0.3, 0.0)])
+    s = s.drop(columns=["probe/node_accuracy", "probe/node_accuracy_std"])
+    s["dataset"] = "ogbl-ddi"
+    s["recon/train_loss"] = [0.7, 0.3, np.nan]
+    s["probe/link_auc"] = [0.97, 0.51, 0.95]  # the MLP's codes: not linearly decodable
+    s["link/hits@20"] = [0.18, 0.26, np.nan]
+    s["link/hits@20_std"] = [0.01, 0.04, np.nan]
+    s["link_ip/hits@20"] = [np.nan, np.nan, 0.02]
+    (a,) = capacity_answers(s)
+    assert a["metric"] == "probe/link_auc" and a["best"]["decoder"] == "ip"
+    (line,) = _answer_lines([a], s)
+    assert "official metric (Hits@20, OGB Evaluator) the best rung is mlp (26.00 ± 4.00)" in line
+    assert "not the probe's choice (ip)" in line
+    table = _results_table(s, "ogbl-ddi").splitlines()
+    assert table[0].count("link-probe AUC") == 1 and "decoder hits@20 (official)" in table[0]
+    assert "NMI" not in table[0]
+    baseline = next(r for r in table if "baseline" in r)
+    assert "| 0.020 |" in baseline  # the baseline's inner-product Hits@20

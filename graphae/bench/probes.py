@@ -24,7 +24,7 @@ from torch import Tensor
 
 from graphae.data.features import input_features
 from graphae.data.graph import Graph
-from graphae.data.split import EdgeSet, LinkSplit, sample_negatives
+from graphae.data.split import LinkSplit
 
 __all__ = ["has_labels", "layer_outputs", "layerwise_probes", "probe_embeddings"]
 
@@ -70,7 +70,7 @@ def probe_embeddings(
         ``probe/node_accuracy``, ``val/probe/node_accuracy``, ``probe/nmi``,
         ``probe/link_auc`` (those that apply).
     """
-    from graphae.evaluate import cluster_nmi, link_probe, node_probe
+    from graphae.evaluate import cluster_nmi, node_probe, split_link_probe
 
     if isinstance(z, Tensor):
         z = z.detach().float().cpu().numpy()
@@ -84,23 +84,10 @@ def probe_embeddings(
             out["val/probe/node_accuracy"] = float(probe["val_accuracy"])
         if nmi:
             out["probe/nmi"] = float(cluster_nmi(zc, yn, seed=seed))
-    if link:
-        # the same sampling as graphae.train.measure: seeded subsample, then negatives
-        gen = torch.Generator().manual_seed(seed)
-        train_pos = split.train_pos.cpu()
-        if train_pos.size(1) > max_probe_pairs:
-            keep = torch.randperm(train_pos.size(1), generator=gen)[:max_probe_pairs]
-            train_pos = train_pos[:, keep]
-        exclude = EdgeSet(split.train_pos.cpu(), graph.num_nodes, directed=split.directed)
-        train_neg = sample_negatives(train_pos.size(1), exclude, generator=gen, device="cpu")
-        lp = link_probe(
-            zc,
-            train_pos.numpy(),
-            train_neg.numpy(),
-            split.test_pos.cpu().numpy(),
-            split.test_neg.cpu().numpy(),
-        )
-        out["probe/link_auc"] = float(lp["auc"])
+    if link:  # the same sample as graphae.train.measure (none without test pairs)
+        auc = split_link_probe(zc, split, graph.num_nodes, seed=seed, max_pairs=max_probe_pairs)
+        if auc is not None:
+            out["probe/link_auc"] = auc
     return out
 
 

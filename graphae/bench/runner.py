@@ -392,6 +392,8 @@ def _inner_product_link(z: Any, split: Any, graph: Any) -> dict[str, float]:
         ("val/", split.val_pos, split.val_neg),
         ("", split.test_pos, split.test_neg),
     ):
+        if pos_pairs.numel() == 0 or neg_pairs.numel() == 0:  # val_ratio / test_ratio 0
+            continue
         p, q = pos_pairs.cpu().numpy(), neg_pairs.cpu().numpy()
         pos = (zc[p[0]] * zc[p[1]]).sum(axis=1)
         neg = (zc[q[0]] * zc[q[1]]).sum(axis=1)
