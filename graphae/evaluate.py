@@ -550,9 +550,9 @@ def split_link_probe(
     """
     import torch
 
-    from graphae.data.split import EdgeSet, sample_negatives
+    from graphae.data.split import EdgeSet, has_pairs, sample_negatives
 
-    if split.test_pos.numel() == 0 or split.test_neg.numel() == 0:
+    if not has_pairs(split.test_pos, split.test_neg):
         return None
     gen = torch.Generator().manual_seed(seed)
     train_pos = split.train_pos.cpu()

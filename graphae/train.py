@@ -30,6 +30,7 @@ from graphae.data.split import (
     EdgeSet,
     LinkSplit,
     false_negative_rate,
+    has_pairs,
     random_link_split,
     sample_negatives,
 )
@@ -524,7 +525,7 @@ def fit(
         raise GraphaeError(f"select='ogb' needs an OGB dataset; {graph.name} is not one")
     if config.select == "probe" and (graph.y is None or not bool((graph.y >= 0).any())):
         raise GraphaeError(f"select='probe' needs node labels; {graph.name} has none")
-    has_val = _has_pairs(sp.val_pos, sp.val_neg)
+    has_val = has_pairs(sp.val_pos, sp.val_neg)
     if not has_val and config.select in ("link", "ogb"):
         raise GraphaeError(
             f"select={config.select!r} scores validation edges and this split has none "
@@ -917,7 +918,7 @@ def measure(
         ("val/", split.val_pos, split.val_neg),
         ("", split.test_pos, split.test_neg),
     ):
-        if not _has_pairs(pos_pairs, neg_pairs):  # val_ratio / test_ratio 0: nothing to score
+        if not has_pairs(pos_pairs, neg_pairs):  # val_ratio / test_ratio 0: nothing to score
             continue
         pos = score_pairs(model, z, pos_pairs, split.mp_edge_index)
         neg = score_pairs(model, z, neg_pairs, split.mp_edge_index)
@@ -948,8 +949,3 @@ def measure(
     if auc is not None:
         metrics["probe/link_auc"] = auc
     return metrics
-
-
-def _has_pairs(pos: Tensor, neg: Tensor) -> bool:
-    """Whether a split part has pairs to score (``val_ratio`` / ``test_ratio`` 0: none)."""
-    return pos.numel() > 0 and neg.numel() > 0

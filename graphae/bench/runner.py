@@ -384,6 +384,7 @@ def _inner_product_link(z: Any, split: Any, graph: Any) -> dict[str, float]:
     """``link_ip/*``: the parameter-free inner product's link metrics on a baseline's ``z``."""
     import numpy as np
 
+    from graphae.data.split import has_pairs
     from graphae.evaluate import link_metrics, ogb_metrics
 
     zc = np.asarray(z, dtype=np.float64)
@@ -392,7 +393,7 @@ def _inner_product_link(z: Any, split: Any, graph: Any) -> dict[str, float]:
         ("val/", split.val_pos, split.val_neg),
         ("", split.test_pos, split.test_neg),
     ):
-        if pos_pairs.numel() == 0 or neg_pairs.numel() == 0:  # val_ratio / test_ratio 0
+        if not has_pairs(pos_pairs, neg_pairs):  # val_ratio / test_ratio 0
             continue
         p, q = pos_pairs.cpu().numpy(), neg_pairs.cpu().numpy()
         pos = (zc[p[0]] * zc[p[1]]).sum(axis=1)

@@ -103,7 +103,6 @@ _AXIS_FIELDS = (
     "decoder_options",
     "seed",
 )
-#: RunConfig fields that say where a run executes, not what it is (left out of run ids).
 _LAYER_KEYS = {"node": True, "link": True, "nmi": True}
 _SAVE_KEYS = {"embeddings": False, "model": False, "history": True}
 

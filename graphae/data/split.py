@@ -73,6 +73,12 @@ class LinkSplit:
         }
 
 
+def has_pairs(pos: torch.Tensor, neg: torch.Tensor) -> bool:
+    """Whether a split part has pairs to score: a split made with ``val_ratio`` or
+    ``test_ratio`` 0 (training on every edge) has none in that part."""
+    return pos.numel() > 0 and neg.numel() > 0
+
+
 def pair_keys(edge_index: torch.Tensor, num_nodes: int, directed: bool) -> torch.Tensor:
     """Integer key per pair: ``u * N + v``, with ``(min, max)`` order when undirected.
 
