@@ -31,7 +31,6 @@ makes a record stale).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -223,10 +222,9 @@ def fingerprint(cfg: Any) -> str:
     Records whose fingerprint differs (a changed row or a changed library
     default) are stale: rerun, not reused.
     """
-    settings = cfg.identity()
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[
-        :12
-    ]
+    from graphae.bench.spec import config_hash
+
+    return config_hash(cfg.identity(), 12)
 
 
 def run_one(
