@@ -475,8 +475,9 @@ class BGRL(_TwoViews):
 
     Buffers (batch-norm running statistics) of the target are its own, updated
     by its forward passes. The step counter is a buffer, so checkpoints resume
-    the schedule. The paper's learning-rate warm-up and cosine decay are not
-    used (``fit`` runs a constant Adam learning rate).
+    the schedule. The paper's cosine decay of the learning rate is
+    ``RunConfig.lr_schedule="cosine"`` (``fit`` defaults to a constant rate);
+    its linear warm-up is not implemented.
 
     Args:
         encoder: The online encoder.
