@@ -181,14 +181,16 @@ SETTINGS["bgrl_strong_views"] = {
 #: Trained on every edge (``val_ratio = test_ratio = 0``): the encoder sees the whole
 #: graph, as in the papers' node-classification protocol (no link metrics then).
 ALL_EDGES: dict[str, Any] = {"val_ratio": 0.0, "test_ratio": 0.0}
-for _m, _base in (
-    ("dgi_all_edges", "dgi"),
-    ("bgrl_all_edges", "bgrl_cosine"),
-    ("grace_all_edges", "grace"),
-    ("grace_wide_all_edges", "grace_wide"),
-    ("grace_wide_raw_all_edges", "grace_wide_raw"),
-    ("bgrl_strong_views_all_edges", "bgrl_strong_views"),
-):
+#: Each ``*_all_edges`` row and the split-graph setting it is derived from.
+ALL_EDGES_ROWS: dict[str, str] = {
+    "dgi_all_edges": "dgi",
+    "bgrl_all_edges": "bgrl_cosine",
+    "grace_all_edges": "grace",
+    "grace_wide_all_edges": "grace_wide",
+    "grace_wide_raw_all_edges": "grace_wide_raw",
+    "bgrl_strong_views_all_edges": "bgrl_strong_views",
+}
+for _m, _base in ALL_EDGES_ROWS.items():
     SETTINGS[_m] = {ds: {**s, **ALL_EDGES} for ds, s in SETTINGS[_base].items()}
 
 #: The row of each objective in ``benchmarks/configs/ssl-planetoid.yaml`` (the
@@ -224,8 +226,20 @@ def _stat(values: list[float], scale: float = 100.0) -> str:
     return f"{a.mean():.1f} ± {a.std():.1f}"
 
 
+def _names(methods: Any) -> str:
+    """``m1``, ``m2`` and ``m3`` as Markdown code, in the given order."""
+    quoted = [f"`{m}`" for m in methods]
+    return ", ".join(quoted[:-1]) + f" and {quoted[-1]}" if len(quoted) > 1 else "".join(quoted)
+
+
 def write_markdown(records: list[dict[str, Any]], out: Path, command: str) -> None:
     """The table (mean ± std over seeds of each method × dataset) and the settings."""
+    raw = [
+        m
+        for m in SETTINGS
+        if m not in ALL_EDGES_ROWS
+        and any(s.get("feature_norm") == "none" for s in SETTINGS[m].values())
+    ]
     lines = [
         "# Contrastive / siamese baselines on Planetoid (node probe)",
         "",
@@ -287,7 +301,7 @@ def write_markdown(records: list[dict[str, Any]], out: Path, command: str) -> No
         "re-run by others (the anchors cite GraphMAE's Table 1).",
         "- Features are row-normalised (`feature_norm` auto, the `graphae train` default on "
         "Planetoid, and the papers' input), as for the default autoencoder rows, except in "
-        "`grace_wide_raw*` (`feature_norm: none`, the raw binary bag-of-words).",
+        f"{_names(raw)} (`feature_norm: none`, the raw binary bag-of-words).",
         "- Selection as in the papers: DGI keeps the lowest-training-loss epoch (patience "
         "20); GRACE and BGRL keep the last epoch. BGRL's paper has no Cora/CiteSeer "
         "setting; ours is its small-dataset recipe shortened to 300 epochs at a constant "
@@ -295,17 +309,16 @@ def write_markdown(records: list[dict[str, Any]], out: Path, command: str) -> No
         "- `bgrl_cosine`: BGRL trained 1000 epochs with a cosine-decayed learning rate "
         "(`lr_schedule: cosine`), closer to BGRL's own schedule. `grace_wide`: GRACE with "
         "a wider encoder (1024 -> 512, projection 512), the one change of the paper's Cora "
-        "setting that raised the probe's *validation* accuracy (the changes tried are in "
-        "`contrastive-diagnostics.md`). These two and `dgi` are the rows of "
-        "`benchmarks/configs/ssl-planetoid.yaml` (`SWEEP_ROWS`), whose runs are in that "
-        "sweep's folder rather than in this table.",
+        "setting that raised the probe's *validation* accuracy in session 5.",
         "- `grace_wide_raw`: `grace_wide` on the raw binary features; `bgrl_strong_views`: "
         "BGRL with both views dropping edges and feature columns with p = 0.5, EMA momentum "
         "0.9 -> 1, 300 epochs with a cosine lr. Both were chosen on the probe's validation "
-        "accuracy (`contrastive-diagnostics.md`, session 6) and replace `grace_wide` (Cora) "
-        "and `bgrl_cosine` as sweep rows.",
-        "- `*_all_edges` rows: `dgi`, `bgrl_cosine`, `bgrl_strong_views`, `grace`, "
-        "`grace_wide` and `grace_wide_raw` trained on "
+        "accuracy (`contrastive-diagnostics.md`, session 6).",
+        "- Rows of `benchmarks/configs/ssl-planetoid.yaml` (`SWEEP_ROWS`), whose runs are in "
+        "that sweep's folder rather than in this table: "
+        + "; ".join(f"{ds} {_names(sorted(set(rows.values())))}" for ds, rows in SWEEP_ROWS.items())
+        + ".",
+        f"- `*_all_edges` rows: {_names(ALL_EDGES_ROWS.values())} trained on "
         "every edge (`val_ratio = test_ratio = 0`), so the encoder sees the whole graph as "
         "in the papers; there are no held-out links, hence no link columns.",
         "- See `contrastive-diagnostics.md` for the checks behind these choices.",
