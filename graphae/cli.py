@@ -597,24 +597,56 @@ def embed(
     typer.echo(f"wrote {len(emb)} embeddings of width {emb.dim} to {out}")
 
 
-@app.command()
-def evaluate(
-    embeddings: Annotated[Path, typer.Argument(help="Embeddings file or run folder.")],
-    dataset: Annotated[
-        str | None, typer.Option(help="Dataset whose labels (and public split) to probe.")
-    ] = None,
-    labels: Annotated[Path | None, typer.Option(help="Labels .csv (id,label) to probe.")] = None,
-    data_root: Annotated[Path | None, typer.Option(help="Dataset root.")] = None,
-    seed: Annotated[int, typer.Option(help="Probe seed.")] = 0,
-) -> None:
-    """Probe frozen embeddings: node-classification accuracy (logistic regression) and k-means NMI."""
-    _setup_logging(False)
-    from graphae.inference import probe_embeddings
+def _print_metrics(metrics: dict[str, object], as_json: bool) -> None:
+    """``key=value`` lines (as ``graphae train`` prints), or one JSON object."""
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+        return
+    for k, v in metrics.items():
+        typer.echo(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}")
 
-    metrics = probe_embeddings(
-        embeddings, dataset=dataset, labels=labels, data_root=data_root, seed=seed
-    )
-    typer.echo(json.dumps(metrics, indent=2))
+
+@app.command(
+    epilog="Examples:\n\n  graphae evaluate runs/cora   (the run's own dataset, split and labels)\n\n"
+    "  graphae evaluate emb.npy --labels y.csv --json"
+)
+def evaluate(
+    embeddings: Annotated[
+        Path, typer.Argument(help="Embeddings file or run folder.", metavar="RUN_OR_FILE")
+    ],
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="Dataset whose labels (and public split) to probe (default for a run "
+            "folder: the run's own input).",
+            metavar="NAME",
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Labels .csv (id,label) to probe.", metavar="FILE")
+    ] = None,
+    data_root: Annotated[Path | None, typer.Option(help="Dataset root.", metavar="DIR")] = None,
+    seed: Annotated[int, typer.Option(help="Probe seed (default: the run's seed).")] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object.", metavar="")
+    ] = False,
+) -> None:
+    """Probe frozen embeddings: node-classification accuracy (logistic regression), k-means
+    NMI and, for a run folder, the link probe on the run's own split."""
+    _setup_logging(False)
+    from graphae.inference import probe_embeddings, probe_run
+
+    if embeddings.is_dir() and dataset is None and labels is None:
+        if not (embeddings / "config.json").is_file():
+            raise GraphaeError(
+                f"{embeddings}: no config.json to read the dataset from; give --dataset or --labels"
+            )
+        metrics = probe_run(embeddings, data_root=data_root, seed=seed)
+    else:
+        metrics = probe_embeddings(
+            embeddings, dataset=dataset, labels=labels, data_root=data_root, seed=seed
+        )
+    _print_metrics(metrics, as_json)
 
 
 @app.command("check-split")
@@ -739,31 +771,91 @@ def check_split_command(
 
 @app.command()
 def datasets(
-    data_root: Annotated[Path | None, typer.Option(help="Dataset root.")] = None,
+    data_root: Annotated[Path | None, typer.Option(help="Dataset root.", metavar="DIR")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the list as JSON.", metavar="")
+    ] = False,
 ) -> None:
-    """List the named datasets and whether each is present under the data root."""
-    from graphae.data.datasets import available_datasets
+    """List the named datasets: name, nodes, whether present under the data root, size, path."""
     from graphae.data.datasets import data_root as resolve_root
+    from graphae.listings import dataset_rows, human_bytes
 
     root = resolve_root(data_root)
+    rows = dataset_rows(root)
+    if as_json:
+        typer.echo(json.dumps({"data_root": str(root), "datasets": rows}, indent=2))
+        return
     typer.echo(f"data root: {root}")
-    for row in available_datasets(root):
+    for row in rows:
         mark = "present" if row["present"] else "missing"
-        typer.echo(f"  {row['name']:<20} {row['family']:<10} {mark}")
+        nodes = f"{row['nodes']:,}" if row["nodes"] is not None else "-"
+        where = row["path"] or "(built in)"
+        typer.echo(
+            f"  {row['name']:<18} {row['family']:<10} {nodes:>9} nodes  {mark:<8} "
+            f"{human_bytes(row['bytes']):>9}  {where}"
+        )
 
 
-@app.command("ls")
-def ls(what: Annotated[str, typer.Argument(help="encoders or decoders")]) -> None:
-    """List registered encoders or decoders with a one-line description."""
-    from graphae.nn.decoders import decoders
-    from graphae.nn.encoders import encoders
+_LISTINGS = ("encoders", "decoders", "objectives", "variants")
 
-    registries = {"encoders": encoders, "decoders": decoders}
-    if what not in registries:
-        raise GraphaeError(f"unknown listing {what!r}; use one of: {', '.join(registries)}")
-    reg = registries[what]
-    for name in reg.names():
-        typer.echo(f"{name:<16} {reg.describe(name)}")
+
+@app.command(
+    "ls",
+    epilog="Examples:\n\n  graphae ls decoders\n\n  graphae ls decoders mlp   (its options and "
+    "defaults)\n\n  graphae ls objectives",
+)
+def ls(
+    what: Annotated[
+        Literal["encoders", "decoders", "objectives", "variants"],
+        typer.Argument(help="encoders, decoders, objectives or variants"),
+    ],
+    name: Annotated[
+        str | None,
+        typer.Argument(help="An encoder or decoder: list its options with their defaults."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.", metavar="")] = False,
+) -> None:
+    """List registered encoders/decoders (or one's options), the objectives or the variants."""
+    from graphae import listings
+
+    if what in ("encoders", "decoders"):
+        from graphae.nn.decoders import decoders
+        from graphae.nn.encoders import encoders
+
+        reg = encoders if what == "encoders" else decoders
+        if name is not None:
+            options = listings.component_options(what[:-1], name)
+            if as_json:
+                typer.echo(json.dumps({"name": name, "options": options}, indent=2, default=str))
+                return
+            flag = f"--{what[:-1]}-option"
+            typer.echo(f"{name}: {reg.describe(name)}")
+            if not options:
+                typer.echo("  (no options)")
+            for o in options:
+                shown = "required" if o["required"] else f"default {json.dumps(o['default'], default=str)}"
+                typer.echo(f"  {flag} {o['name']}=...   {shown}")
+            return
+        rows = [{"name": n, "description": reg.describe(n)} for n in reg.names()]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            typer.echo(f"{row['name']:<16} {row['description']}")
+        return
+    if name is not None:
+        raise GraphaeError(f"graphae ls {what} takes no NAME (names apply to encoders and decoders)")
+    rows = listings.objective_rows() if what == "objectives" else listings.variant_rows()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+        return
+    for row in rows:
+        if what == "objectives":
+            typer.echo(f"{row['name']:<16} {row['description']}")
+            for k, v in row["options"].items():
+                typer.echo(f"  --objective-option {k}=...   default {json.dumps(v)}")
+        else:
+            typer.echo(f"{row['flag']:<36} default {json.dumps(row['default'])}   {row['description']}")
 
 
 @app.command()
