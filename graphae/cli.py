@@ -833,7 +833,11 @@ def ls(
             if not options:
                 typer.echo("  (no options)")
             for o in options:
-                shown = "required" if o["required"] else f"default {json.dumps(o['default'], default=str)}"
+                shown = (
+                    "required"
+                    if o["required"]
+                    else f"default {json.dumps(o['default'], default=str)}"
+                )
                 typer.echo(f"  {flag} {o['name']}=...   {shown}")
             return
         rows = [{"name": n, "description": reg.describe(n)} for n in reg.names()]
@@ -844,7 +848,9 @@ def ls(
             typer.echo(f"{row['name']:<16} {row['description']}")
         return
     if name is not None:
-        raise GraphaeError(f"graphae ls {what} takes no NAME (names apply to encoders and decoders)")
+        raise GraphaeError(
+            f"graphae ls {what} takes no NAME (names apply to encoders and decoders)"
+        )
     rows = listings.objective_rows() if what == "objectives" else listings.variant_rows()
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=str))
@@ -855,7 +861,9 @@ def ls(
             for k, v in row["options"].items():
                 typer.echo(f"  --objective-option {k}=...   default {json.dumps(v)}")
         else:
-            typer.echo(f"{row['flag']:<36} default {json.dumps(row['default'])}   {row['description']}")
+            typer.echo(
+                f"{row['flag']:<36} default {json.dumps(row['default'])}   {row['description']}"
+            )
 
 
 @app.command()

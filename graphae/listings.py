@@ -106,14 +106,18 @@ def component_options(kind: str, name: str) -> list[dict[str, Any]]:
     from graphae.nn.decoders import DECODER_CONTEXT, decoders
     from graphae.nn.encoders import ENCODER_CONTEXT, encoders
 
-    registry, context = (encoders, ENCODER_CONTEXT) if kind == "encoder" else (decoders, DECODER_CONTEXT)
+    registry, context = (
+        (encoders, ENCODER_CONTEXT) if kind == "encoder" else (decoders, DECODER_CONTEXT)
+    )
     factory = registry.get(name)
     out = []
     for p in inspect.signature(factory).parameters.values():
         if p.name in context or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         required = p.default is inspect.Parameter.empty
-        out.append({"name": p.name, "default": None if required else p.default, "required": required})
+        out.append(
+            {"name": p.name, "default": None if required else p.default, "required": required}
+        )
     return out
 
 

@@ -145,7 +145,10 @@ FLAGS: dict[str, Flag] = {
         "one without a decoder: dgi, grace or bgrl.",
     ),
     "objective_options": Flag(
-        _M, "Objective option KEY=VALUE, e.g. tau=0.4 (repeatable).", "--objective-option", "options"
+        _M,
+        "Objective option KEY=VALUE, e.g. tau=0.4 (repeatable).",
+        "--objective-option",
+        "options",
     ),
     "reconstruct_weights": Flag(
         _V, "Reconstruct edge weights: soft BCE targets w / max(w) for the positives."
@@ -308,7 +311,9 @@ def check_value(spec: FieldSpec, value: Any, where: str) -> Any:
     if value is None:
         if optional or base == "any":
             return None
-        raise GraphaeError(f"{where}: {spec.name} cannot be null (expected {_TYPE_NAMES.get(base, 'a value')})")
+        raise GraphaeError(
+            f"{where}: {spec.name} cannot be null (expected {_TYPE_NAMES.get(base, 'a value')})"
+        )
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "float": isinstance(value, int | float) and not isinstance(value, bool),
@@ -404,7 +409,9 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     if obj is None:
         obj = {}
     if not isinstance(obj, Mapping):
-        raise GraphaeError(f"--config {path}: expected a mapping of settings, got {type(obj).__name__}")
+        raise GraphaeError(
+            f"--config {path}: expected a mapping of settings, got {type(obj).__name__}"
+        )
     return expand_config(dict(obj), str(path))
 
 

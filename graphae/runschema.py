@@ -167,9 +167,7 @@ def _from_source() -> list[FieldSpec]:
     tree = _module_tree("graphae.train")
     if tree is None:
         raise FileNotFoundError("graphae/train.py")
-    cls = next(
-        n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "RunConfig"
-    )
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "RunConfig")
     helps = _attribute_help(ast.get_docstring(cls) or "")
     post = next(
         (n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__post_init__"),

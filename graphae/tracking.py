@@ -265,9 +265,12 @@ class EpochLogger:
 
     def _track_best(self, record: dict[str, Any]) -> None:
         auc = record.get("val/auc")
-        if isinstance(auc, int | float) and math.isfinite(auc):
-            if self.best is None or auc > self.best[0]:
-                self.best = (float(auc), int(record["epoch"]))
+        if (
+            isinstance(auc, int | float)
+            and math.isfinite(auc)
+            and (self.best is None or auc > self.best[0])
+        ):
+            self.best = (float(auc), int(record["epoch"]))
 
     def on_epoch(self, record: dict[str, Any]) -> None:
         self._track_best(record)

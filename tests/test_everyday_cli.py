@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from clihelp import RING, assert_one_line_error, run_cli, snapshot
 
 # A slow epoch (it sleeps, drawing nothing from any RNG), so a test can watch the run train.
@@ -105,7 +104,12 @@ def test_config_set_live_metrics_tensorboard_log_lines_and_json(tmp_path, ring_f
     assert seen_live and json.loads(seen_live[0])["epoch"] == 1  # visible while it trained
 
     config = json.loads((out / "config.json").read_text())
-    assert (config["epochs"], config["seed"], config["lr"], config["eval_every"]) == (30, 3, 0.02, 2)
+    assert (config["epochs"], config["seed"], config["lr"], config["eval_every"]) == (
+        30,
+        3,
+        0.02,
+        2,
+    )
     assert config["decoder"] == "mlp" and config["decoder_options"] == {"depth": 2}
     assert config["graph"] == str(ring_files["graph"])
     result = json.loads((out / "result.json").read_text())
@@ -242,7 +246,10 @@ def test_a_finished_run_replays_bit_identically_from_its_config(tmp_path, capsys
     assert (a / "config.json").read_bytes() == (b / "config.json").read_bytes()
     assert np.load(a / "embeddings.npy").tobytes() == np.load(b / "embeddings.npy").tobytes()
     c = tmp_path / "c"
-    assert run_cli(["train", "--config", a / "config.json", "--set", "seed=5", "--out", c], capsys)[0] == 0
+    assert (
+        run_cli(["train", "--config", a / "config.json", "--set", "seed=5", "--out", c], capsys)[0]
+        == 0
+    )
     assert json.loads((c / "config.json").read_text())["seed"] == 5
 
 
@@ -262,7 +269,9 @@ def test_a_finished_run_replays_bit_identically_from_its_config(tmp_path, capsys
         (["--config", "{d}/zero.yaml"], ["invalid value for epochs in", "zero.yaml", ">= 1"]),
     ],
 )
-def test_config_mistakes_are_one_line_errors_naming_the_flag(tmp_path, capsys, extra, expected) -> None:
+def test_config_mistakes_are_one_line_errors_naming_the_flag(
+    tmp_path, capsys, extra, expected
+) -> None:
     (tmp_path / "e.csv").write_text(RING, encoding="utf-8")
     (tmp_path / "sweep.yaml").write_text("datasets: [Cora]\ndecoders: [mlp]\n", encoding="utf-8")
     (tmp_path / "bad.yaml").write_text("train: {epoch: 3}\n", encoding="utf-8")
@@ -297,7 +306,10 @@ def test_resume_of_a_run_started_with_overwrite_replaces_the_earlier_run(
     monkeypatch.setattr(T, "sample_negatives", sampler)
     assert run_cli([*base, "--overwrite"], capsys)[0] == 130
     monkeypatch.undo()
-    partial = [json.loads(x)["epoch"] for x in (tmp_path / "o.partial" / "metrics.jsonl").read_text().splitlines()]
+    partial = [
+        json.loads(x)["epoch"]
+        for x in (tmp_path / "o.partial" / "metrics.jsonl").read_text().splitlines()
+    ]
     assert partial == list(range(1, 8))  # the live file: every epoch done before the stop
     code, _, err = run_cli(["train", "--resume", "--out", out], capsys)
     assert code == 0, err
@@ -381,7 +393,11 @@ def test_callbacks_see_every_epoch_and_the_result() -> None:
     rec = Recorder()
     g = load_graph(pd.DataFrame([line.split(",") for line in RING.split()]))
     run = fit(RunConfig(graph="ring", epochs=4, device="cpu"), graph=g, callbacks=[rec, object()])
-    assert rec.events == [("start", 0), *[("epoch", e) for e in (1, 2, 3, 4)], ("end", run.result.best_epoch)]
+    assert rec.events == [
+        ("start", 0),
+        *[("epoch", e) for e in (1, 2, 3, 4)],
+        ("end", run.result.best_epoch),
+    ]
 
 
 # --------------------------------------------------------------------------- inputs and listings
@@ -408,9 +424,9 @@ def test_parquet_edge_list_and_a_clear_error_for_zstd_or_corrupt_files(tmp_path)
     from graphae.data.io import load_graph
     from graphae.errors import InputError
 
-    pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "a"], "weight": [1.0, 2.0, 0.5]}).to_parquet(
-        tmp_path / "e.parquet"
-    )
+    pd.DataFrame(
+        {"source": ["a", "b", "c"], "target": ["b", "c", "a"], "weight": [1.0, 2.0, 0.5]}
+    ).to_parquet(tmp_path / "e.parquet")
     g = load_graph(tmp_path / "e.parquet")
     assert g.name == "e" and g.num_nodes == 3 and g.data.edge_index.size(1) == 6  # both directions
     assert sorted(g.edge_weight.tolist()) == [0.5, 0.5, 1.0, 1.0, 2.0, 2.0]

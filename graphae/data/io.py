@@ -234,7 +234,9 @@ def _read_parquet(path: Path, what: str) -> pd.DataFrame:
             f"reading a .parquet {what} needs pyarrow; pip install 'graphae[parquet]'", where
         ) from None
     except Exception as e:  # pyarrow.ArrowInvalid and friends
-        raise InputError(f"is not a readable parquet file ({type(e).__name__}: {e})", where) from None
+        raise InputError(
+            f"is not a readable parquet file ({type(e).__name__}: {e})", where
+        ) from None
 
 
 def _read_text(path: Path, what: str) -> tuple[str, str]:
@@ -639,7 +641,9 @@ def _edges_from_frame(
 
     ``path``: the ``.parquet`` file it was read from (named in errors and the graph name).
     """
-    where = _Where(str(path), None, "row") if path is not None else _Where(None, None, "DataFrame row")
+    where = (
+        _Where(str(path), None, "row") if path is not None else _Where(None, None, "DataFrame row")
+    )
     if len(df) == 0:
         raise InputError("the DataFrame has no rows; " + _EDGE_HINT)
     named = all(isinstance(c, str) for c in df.columns)
