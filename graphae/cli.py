@@ -60,6 +60,7 @@ def _main_options(
             callback=_version,
             is_eager=True,
             help="Print the graphae version and exit.",
+            metavar="",
         ),
     ] = False,
 ) -> None:
