@@ -23,18 +23,48 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from graphae.errors import GraphaeError
+from graphae.runoptions import with_run_config_options
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
     help="graphae: graph autoencoders with a ladder of decoder capacities.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("graphae")
+        except PackageNotFoundError:  # a source checkout that was never installed
+            v = "unknown (not installed)"
+        typer.echo(f"graphae {v}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the graphae version and exit.",
+            metavar="",
+        ),
+    ] = False,
+) -> None:
+    """graphae: graph autoencoders with a ladder of decoder capacities."""
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -123,6 +153,11 @@ _RESUME_OPTIONS = {
     "data_root",
     "embeddings_format",
     "checkpoint_every",
+    "overwrite",
+    "log_dir",
+    "tracker",
+    "log_every",
+    "as_json",
 }
 
 
@@ -134,9 +169,11 @@ def _resumed_config(ctx: typer.Context, ckpt: Path, device: str, data_root: Path
     def given_on_command_line(name: str) -> bool:
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
 
+    from graphae.runoptions import flag_name
+
     given = [n for n in ctx.params if n not in _RESUME_OPTIONS and given_on_command_line(n)]
     if given:
-        flags = ", ".join("--" + g.replace("_", "-") for g in given)
+        flags = ", ".join(flag_name(g) for g in given)
         raise GraphaeError(
             f"--resume continues the interrupted run with its saved settings; drop {flags} "
             "(or start a new run without --resume)"
@@ -175,266 +212,251 @@ def _refuse_stale_checkpoint(ckpt: Path, out: Path) -> None:
         )
 
 
-@app.command()
+TRAIN_EPILOG = """Examples:
+
+  graphae train --graph edges.csv --out runs/mine
+
+  graphae train --dataset Cora --decoder mlp --decoder-option depth=2 --epochs 200 --out runs/cora-mlp
+
+  graphae train --config runs/cora-mlp --set seed=1 --out runs/cora-mlp-s1   (replay a run, one change)
+
+  graphae train --config my.yaml --log-dir tb/ --json   (TensorBoard: tensorboard --logdir tb/)
+
+  graphae train --resume --out runs/mine   (continue an interrupted run)
+"""
+
+
+def _default_out(config: object) -> Path:
+    """``runs/<graph>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... when taken): one folder per run."""
+    import re
+    import time
+
+    name = getattr(config, "dataset", None) or Path(str(getattr(config, "graph", "") or "run")).name
+    name = re.sub(r"(\.(gz|bz2|xz|zst))$", "", str(name), flags=re.I)
+    name = re.sub(r"\.[A-Za-z0-9]+$", "", name)
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-").lower() or "run"
+    base = Path("runs") / f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out, k = base, 1
+    while out.exists() or out.with_name(out.name + ".partial").exists():
+        k += 1
+        out = base.with_name(f"{base.name}-{k}")
+    return out
+
+
+def _refuse_earlier_run(out: Path, overwrite: bool, ckpt: Path | None = None) -> None:
+    """``--out`` holding an earlier graphae run is replaced only with ``--overwrite``."""
+    from graphae.rundir import OVERWRITE_MARKER, is_run_folder
+
+    if overwrite or not is_run_folder(out):
+        return
+    if ckpt is not None and (ckpt / OVERWRITE_MARKER).is_file():
+        return  # the interrupted run was started with --overwrite
+    raise GraphaeError(
+        f"--out {out} holds an earlier graphae run; pass --overwrite to replace it "
+        "(files you added there are kept), or choose another --out"
+    )
+
+
+def _tracking_callbacks(
+    config: object,
+    log_dir: Path | None,
+    tracker: str,
+    log_every: int | None,
+    progress: bool,
+    metrics_path: Path | None,
+    prepare: object = None,
+) -> list[object]:
+    from graphae.tracking import EpochLogger, MetricsFile, MLflowLogger, TensorBoardLogger
+
+    callbacks: list[object] = []
+    if metrics_path is not None:
+        callbacks.append(MetricsFile(metrics_path, prepare=prepare))  # type: ignore[arg-type]
+    epochs = int(getattr(config, "epochs", 1))
+    if log_every is not None or (progress and not sys.stderr.isatty()):
+        every = log_every if log_every is not None else max(1, epochs // 10)
+        if every > 0:
+            callbacks.append(EpochLogger(every, epochs, lambda s: typer.echo(s, err=True)))
+    to_dict = config.to_dict()  # type: ignore[attr-defined]
+    if tracker == "mlflow":
+        uri = log_dir.resolve().as_uri() if log_dir is not None else None
+        callbacks.append(MLflowLogger(uri, to_dict))
+    elif log_dir is not None:
+        callbacks.append(TensorBoardLogger(log_dir, to_dict))
+    return callbacks
+
+
+_SHOWN_METRICS = (
+    "link/auc",
+    "link/ap",
+    "link/hits@20",
+    "link/hits@50",
+    "link_ip/auc",  # feature-only models: inner product on z, no decoder scores
+    "probe/node_accuracy",
+    "probe/link_auc",
+)
+
+
+@app.command(epilog=TRAIN_EPILOG)
+@with_run_config_options
 def train(
     ctx: typer.Context,
-    dataset: Annotated[
-        str | None, typer.Option(help="Named dataset, e.g. Cora (see `graphae datasets`).")
-    ] = None,
-    graph: Annotated[
+    *,
+    config_file: Annotated[
         Path | None,
         typer.Option(
-            help="Your graph: edge list (.csv/.tsv/.txt), .graphml, .gml, .gexf, .adjlist or scipy .npz."
+            "--config",
+            help="Run settings from a YAML/JSON file or a run folder (its config.json); "
+            "flags given here override the file.",
+            rich_help_panel="Config",
+            metavar="FILE",
         ),
     ] = None,
-    features: Annotated[
-        Path | None, typer.Option(help="Node features: .csv with an id column, or .npy.")
-    ] = None,
-    feature_ids: Annotated[
-        Path | None, typer.Option(help="Ids of the rows of a .npy feature file, one per line.")
-    ] = None,
-    feature_norm: Annotated[
-        str,
+    set_items: Annotated[
+        list[str] | None,
         typer.Option(
-            help="Feature preprocessing: auto (row-normalise the bag-of-words features of "
-            "Planetoid/Amazon/Coauthor, use other features as given), row (divide each row "
-            "by its L1 norm) or none."
+            "--set",
+            help="Override one setting KEY=VALUE (YAML value; repeatable), e.g. --set epochs=100 "
+            "or --set decoder_options.depth=3.",
+            rich_help_panel="Config",
+            metavar="KEY=VALUE",
         ),
-    ] = "auto",
-    labels: Annotated[
-        Path | None, typer.Option(help="Node labels: .csv with columns id,label.")
     ] = None,
-    directed: Annotated[bool, typer.Option(help="Treat --graph as directed.")] = False,
-    out: Annotated[Path, typer.Option(help="Run folder to write.")] = Path("runs/latest"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run folder to write (default: runs/<graph>-<timestamp>, printed).",
+            rich_help_panel="Output",
+            metavar="DIR",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an earlier graphae run in --out (refused without it).",
+            rich_help_panel="Output",
+            metavar="",
+        ),
+    ] = False,
     force: Annotated[
-        bool, typer.Option(help="Write into an existing non-graphae folder (deletes nothing).")
-    ] = False,
-    encoder: Annotated[str, typer.Option(help="Encoder (`graphae ls encoders`).")] = "gcn",
-    decoder: Annotated[
-        str,
+        bool,
         typer.Option(
-            help="Decoder (`graphae ls decoders`): structure, or feature (a feature-only model)."
+            help="Write into an existing non-graphae folder (deletes nothing).",
+            rich_help_panel="Output",
+            metavar="",
         ),
-    ] = "inner_product",
-    hidden_channels: Annotated[int, typer.Option(help="Hidden width.")] = 32,
-    out_channels: Annotated[int, typer.Option(help="Embedding width.")] = 16,
-    num_layers: Annotated[int, typer.Option(help="Encoder layers.")] = 2,
-    dropout: Annotated[float, typer.Option(help="Encoder dropout.")] = 0.0,
-    encoder_option: Annotated[
-        list[str] | None, typer.Option(help="Extra encoder option KEY=VALUE (repeatable).")
-    ] = None,
-    decoder_option: Annotated[
-        list[str] | None, typer.Option(help="Extra decoder option KEY=VALUE (repeatable).")
-    ] = None,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
-    lr_schedule: Annotated[
-        str,
+    ] = False,
+    embeddings_format: Annotated[
+        Literal["npy", "npz", "csv", "parquet"],
+        typer.Option(help="Embeddings file format.", rich_help_panel="Output"),
+    ] = "npy",
+    log_dir: Annotated[
+        Path | None,
         typer.Option(
-            help="Learning-rate schedule: constant, or cosine (decays from --lr towards 0 "
-            "over --epochs, as GraphMAE)."
+            help="Write TensorBoard event files here (needs pip install 'graphae[tracking]').",
+            rich_help_panel="Output",
+            metavar="DIR",
         ),
-    ] = "constant",
-    epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 400,
-    patience: Annotated[
-        int, typer.Option(help="Early-stopping patience in evaluations (0: off).")
-    ] = 200,
-    batch_size: Annotated[
-        int | None, typer.Option(help="Positive pairs per step (default: full batch).")
     ] = None,
-    val_ratio: Annotated[float, typer.Option(help="Validation fraction of edges.")] = 0.05,
-    test_ratio: Annotated[float, typer.Option(help="Test fraction of edges.")] = 0.10,
-    seed: Annotated[int, typer.Option(help="Random seed (split, init, negatives).")] = 0,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
-    deterministic: Annotated[
-        bool, typer.Option(help="Deterministic kernels (bit-identical CPU runs).")
-    ] = False,
-    precision: Annotated[
-        str, typer.Option(help="fp32 (exact), tf32 or bf16 (autocast; for GPUs).")
-    ] = "fp32",
-    compile_: Annotated[
-        bool, typer.Option("--compile", help="torch.compile the training step (GPU speed).")
-    ] = False,
-    embeddings_format: Annotated[str, typer.Option(help="npy, npz, csv or parquet.")] = "npy",
-    data_root: Annotated[
-        Path | None, typer.Option(help="Dataset root (default $GRAPHAE_DATA or ./data).")
+    tracker: Annotated[
+        Literal["tensorboard", "mlflow"],
+        typer.Option(
+            help="Tracking backend: tensorboard (--log-dir) or mlflow (if installed; "
+            "--log-dir is its file store, else MLflow's default).",
+            rich_help_panel="Output",
+        ),
+    ] = "tensorboard",
+    log_every: Annotated[
+        int | None,
+        typer.Option(
+            help="One progress line on stderr every N epochs (default: about 10 lines when "
+            "stderr is not a terminal; 0: none).",
+            rich_help_panel="Output",
+            metavar="N",
+        ),
     ] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the outcome as one JSON object.",
+            rich_help_panel="Output",
+            metavar="",
+        ),
+    ] = False,
+    progress: Annotated[
+        bool, typer.Option(help="Show a progress bar.", rich_help_panel="Output", metavar="")
+    ] = True,
     resume: Annotated[
         bool,
         typer.Option(
             help="Continue the interrupted run of --out from its last checkpoint "
-            "(<out>.partial), with its saved settings."
+            "(<out>.partial), with its saved settings.",
+            rich_help_panel="Training",
+            metavar="",
         ),
     ] = False,
     checkpoint_every: Annotated[
         int,
         typer.Option(
             help="Write a resumable checkpoint to <out>.partial every N epochs "
-            "(0: only when interrupted)."
+            "(0: only when interrupted).",
+            rich_help_panel="Training",
+            metavar="N",
         ),
     ] = 10,
-    reconstruct_weights: Annotated[
+    verbose: Annotated[
         bool,
         typer.Option(
-            help="Reconstruct edge weights: soft BCE targets w / max(w) for the positives."
+            "--verbose", "-v", help="Log what happens.", rich_help_panel="Output", metavar=""
         ),
     ] = False,
-    feature_decoder: Annotated[
-        str | None,
-        typer.Option(help="Feature decoder beside --decoder (joint reconstruction), e.g. mirror."),
-    ] = None,
-    feature_decoder_option: Annotated[
-        list[str] | None, typer.Option(help="Extra feature-decoder option KEY=VALUE (repeatable).")
-    ] = None,
-    feature_loss: Annotated[str, typer.Option(help="Feature loss: mse or sce.")] = "mse",
-    sce_gamma: Annotated[float, typer.Option(help="Exponent of the SCE feature loss.")] = 2.0,
-    structure_weight: Annotated[float, typer.Option(help="Weight of the structure loss.")] = 1.0,
-    feature_weight: Annotated[float, typer.Option(help="Weight of the feature loss.")] = 1.0,
-    loss: Annotated[
-        str, typer.Option(help="Structure loss: pairs (sampled) or dense (Kipf, <= 20,000 nodes).")
-    ] = "pairs",
-    variational: Annotated[bool, typer.Option(help="VGAE: μ/log σ heads and a KL term.")] = False,
-    kl_weight: Annotated[
-        float | None, typer.Option(help="Weight of the KL term (default 1/N).")
-    ] = None,
-    adversarial: Annotated[
-        bool, typer.Option(help="ARGA: adversarial regulariser towards N(0, I).")
-    ] = False,
-    adversarial_weight: Annotated[float, typer.Option(help="Weight of the ARGA loss.")] = 1.0,
-    edge_mask: Annotated[
-        float, typer.Option(help="MaskGAE: fraction of edges masked and reconstructed (0: off).")
-    ] = 0.0,
-    degree_weight: Annotated[
-        float, typer.Option(help="MaskGAE degree-decoder loss weight (0: none).")
-    ] = 0.0,
-    feature_mask: Annotated[
-        float, typer.Option(help="GraphMAE: fraction of nodes with masked features (0: off).")
-    ] = 0.0,
-    feature_noise: Annotated[
-        float, typer.Option(help="Denoising: Gaussian feature noise std (0: off).")
-    ] = 0.0,
-    edge_dropout: Annotated[
-        float, typer.Option(help="Denoising: fraction of edges dropped each step (0: off).")
-    ] = 0.0,
-    variant_option: Annotated[
-        list[str] | None,
-        typer.Option(help="Secondary variant setting KEY=VALUE, e.g. replace_rate=0.05."),
-    ] = None,
-    select: Annotated[
-        str,
-        typer.Option(
-            help="Model selection: link, probe (validation), loss (lowest training loss) , last or ogb (the official OGB metric)."
-        ),
-    ] = "link",
-    weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = 0.0,
-    optimization: Annotated[
-        str,
-        typer.Option(
-            help="Latent codes (--encoder embedding, hybrid tables): joint or alternating."
-        ),
-    ] = "joint",
-    alternate_every: Annotated[
-        int, typer.Option(help="Epochs per phase of --optimization alternating.")
-    ] = 1,
-    prior_sigma: Annotated[
-        float | None,
-        typer.Option(help="σ of the L2 prior (1/σ²)·mean‖z_i‖² on latent codes (default: none)."),
-    ] = None,
-    code_lr: Annotated[
-        float | None, typer.Option(help="Learning rate of the latent codes (default: --lr).")
-    ] = None,
-    objective: Annotated[
-        str,
-        typer.Option(
-            help="Training objective: reconstruction (the autoencoder) or a self-supervised "
-            "one without a decoder: dgi, grace or bgrl."
-        ),
-    ] = "reconstruction",
-    objective_option: Annotated[
-        list[str] | None,
-        typer.Option(help="Objective option KEY=VALUE, e.g. tau=0.4 (repeatable)."),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+    **fields: object,
 ) -> None:
-    """Train a graph autoencoder and write a run folder (config, result, embeddings, model)."""
+    """Train a graph autoencoder and write a run folder (config, result, metrics, embeddings, model)."""
     _setup_logging(verbose)
     from graphae.errors import TrainingInterrupted
     from graphae.rundir import (
+        METRICS_FILE,
+        OVERWRITE_MARKER,
         check_embeddings_format,
         check_out_dir,
         partial_dir,
+        prepare_checkpoint_dir,
         remove_checkpoint_dir,
         save_run,
     )
-    from graphae.train import RunConfig, TrainingControl, fit
+    from graphae.runoptions import build_config
+    from graphae.train import TrainingControl, fit
 
     if checkpoint_every < 0:
         raise GraphaeError(f"--checkpoint-every {checkpoint_every}: use 0 or a positive number")
-    ckpt = partial_dir(out)
+    if log_every is not None and log_every < 0:
+        raise GraphaeError(f"--log-every {log_every}: use 0 or a positive number")
+    device = str(fields["device"])
+    data_root = fields["data_root"]
+    if resume and out is None:
+        raise GraphaeError("--resume needs --out: the run folder whose interrupted run to continue")
+    if resume and (config_file is not None or set_items):
+        raise GraphaeError(
+            "--resume continues the interrupted run with its saved settings; drop --config/--set"
+        )
     config = (
         None
         if resume
-        else RunConfig(
-            dataset=dataset,
-            graph=str(graph) if graph else None,
-            features=str(features) if features else None,
-            feature_ids=str(feature_ids) if feature_ids else None,
-            feature_norm=feature_norm,
-            labels=str(labels) if labels else None,
-            directed=directed,
-            data_root=str(data_root) if data_root else None,
-            encoder=encoder,
-            decoder=decoder,
-            hidden_channels=hidden_channels,
-            out_channels=out_channels,
-            num_layers=num_layers,
-            dropout=dropout,
-            encoder_options=_parse_options(encoder_option, "--encoder-option"),
-            decoder_options=_parse_options(decoder_option, "--decoder-option"),
-            lr=lr,
-            lr_schedule=lr_schedule,
-            epochs=epochs,
-            patience=patience,
-            batch_size=batch_size,
-            val_ratio=val_ratio,
-            test_ratio=test_ratio,
-            seed=seed,
-            device=device,
-            deterministic=deterministic,
-            precision=precision,
-            compile=compile_,
-            reconstruct_weights=reconstruct_weights,
-            feature_decoder=feature_decoder,
-            feature_decoder_options=_parse_options(
-                feature_decoder_option, "--feature-decoder-option"
-            ),
-            feature_loss=feature_loss,
-            sce_gamma=sce_gamma,
-            structure_weight=structure_weight,
-            feature_weight=feature_weight,
-            loss=loss,
-            variational=variational,
-            kl_weight=kl_weight,
-            adversarial=adversarial,
-            adversarial_weight=adversarial_weight,
-            edge_mask=edge_mask,
-            degree_weight=degree_weight,
-            feature_mask=feature_mask,
-            feature_noise=feature_noise,
-            edge_dropout=edge_dropout,
-            variant_options=_parse_options(variant_option, "--variant-option"),
-            select=select,
-            weight_decay=weight_decay,
-            optimization=optimization,
-            alternate_every=alternate_every,
-            prior_sigma=prior_sigma,
-            code_lr=code_lr,
-            objective=objective,
-            objective_options=_parse_options(objective_option, "--objective-option"),
+        else build_config(
+            fields,
+            given=lambda n: getattr(ctx.get_parameter_source(n), "name", None) == "COMMANDLINE",
+            config_file=config_file,
+            sets=set_items,
         )
     )
+    if out is None:
+        out = _default_out(config)
+    ckpt = partial_dir(out)
     check_out_dir(out, force)  # fail before training, not after
     check_embeddings_format(embeddings_format)
+    _refuse_earlier_run(out, overwrite, ckpt if resume else None)
     if resume:
         config = _resumed_config(ctx, ckpt, device, data_root)
     else:
@@ -442,8 +464,20 @@ def train(
     control = TrainingControl()
     received: dict[str, int] = {}
     main_rank = int(os.environ.get("RANK", "0")) == 0  # torchrun: only rank 0 writes
-    if not main_rank:
+    metrics_path = None
+    if main_rank:
+        metrics_path = ckpt / METRICS_FILE
+    else:
         ckpt = None
+
+    def prepare_partial() -> None:  # when training starts, not before the input is read
+        prepare_checkpoint_dir(ckpt)  # type: ignore[arg-type]
+        if overwrite:
+            (ckpt / OVERWRITE_MARKER).write_text("{}\n", encoding="utf-8")  # type: ignore[operator]
+
+    callbacks = _tracking_callbacks(
+        config, log_dir, tracker, log_every, progress, metrics_path, prepare_partial
+    )
     try:
         with _stop_on_signals(control, received):
             run = fit(
@@ -453,9 +487,16 @@ def train(
                 checkpoint_every=checkpoint_every,
                 resume_from=ckpt if resume else None,
                 control=control,
+                callbacks=callbacks,
             )
             if main_rank:
-                save_run(out, run, embeddings_format=embeddings_format, force=force)
+                save_run(
+                    out,
+                    run,
+                    embeddings_format=embeddings_format,
+                    force=force,
+                    metrics=metrics_path,
+                )
     except TrainingInterrupted as e:
         _exit_interrupted(out, ckpt, received.get("signum", signal.SIGINT), e.epoch, e.epochs)
     except GraphaeError:
@@ -464,20 +505,30 @@ def train(
         raise
     except _Interrupt as e:
         _exit_interrupted(out, ckpt, e.signum, None, config.epochs)  # type: ignore[union-attr]
+    finally:
+        for cb in callbacks:
+            close = getattr(cb, "close", None)
+            if close is not None:
+                close()
     if not main_rank:
         return
     remove_checkpoint_dir(ckpt)
     m = run.result.metrics
-    shown = [
-        "link/auc",
-        "link/ap",
-        "link/hits@20",
-        "link/hits@50",
-        "link_ip/auc",  # feature-only models: inner product on z, no decoder scores
-        "probe/node_accuracy",
-        "probe/link_auc",
-    ]
-    parts = [f"{k}={m[k]:.4f}" for k in shown if k in m]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "graph": run.result.graph,
+                    "best_epoch": run.result.best_epoch,
+                    "epochs_run": run.result.epochs_run,
+                    "metrics": m,
+                },
+                indent=2,
+            )
+        )
+        return
+    parts = [f"{k}={m[k]:.4f}" for k in _SHOWN_METRICS if k in m]
     typer.echo(f"{run.graph.summary()}")
     typer.echo(f"best epoch {run.result.best_epoch}/{run.result.epochs_run}: " + " ".join(parts))
     typer.echo(f"wrote {out}")
@@ -547,24 +598,56 @@ def embed(
     typer.echo(f"wrote {len(emb)} embeddings of width {emb.dim} to {out}")
 
 
-@app.command()
-def evaluate(
-    embeddings: Annotated[Path, typer.Argument(help="Embeddings file or run folder.")],
-    dataset: Annotated[
-        str | None, typer.Option(help="Dataset whose labels (and public split) to probe.")
-    ] = None,
-    labels: Annotated[Path | None, typer.Option(help="Labels .csv (id,label) to probe.")] = None,
-    data_root: Annotated[Path | None, typer.Option(help="Dataset root.")] = None,
-    seed: Annotated[int, typer.Option(help="Probe seed.")] = 0,
-) -> None:
-    """Probe frozen embeddings: node-classification accuracy (logistic regression) and k-means NMI."""
-    _setup_logging(False)
-    from graphae.inference import probe_embeddings
+def _print_metrics(metrics: dict[str, object], as_json: bool) -> None:
+    """``key=value`` lines (as ``graphae train`` prints), or one JSON object."""
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+        return
+    for k, v in metrics.items():
+        typer.echo(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}")
 
-    metrics = probe_embeddings(
-        embeddings, dataset=dataset, labels=labels, data_root=data_root, seed=seed
-    )
-    typer.echo(json.dumps(metrics, indent=2))
+
+@app.command(
+    epilog="Examples:\n\n  graphae evaluate runs/cora   (the run's own dataset, split and labels)\n\n"
+    "  graphae evaluate emb.npy --labels y.csv --json"
+)
+def evaluate(
+    embeddings: Annotated[
+        Path, typer.Argument(help="Embeddings file or run folder.", metavar="RUN_OR_FILE")
+    ],
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="Dataset whose labels (and public split) to probe (default for a run "
+            "folder: the run's own input).",
+            metavar="NAME",
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Labels .csv (id,label) to probe.", metavar="FILE")
+    ] = None,
+    data_root: Annotated[Path | None, typer.Option(help="Dataset root.", metavar="DIR")] = None,
+    seed: Annotated[int, typer.Option(help="Probe seed (default: the run's seed).")] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object.", metavar="")
+    ] = False,
+) -> None:
+    """Probe frozen embeddings: node-classification accuracy (logistic regression), k-means
+    NMI and, for a run folder, the link probe on the run's own split."""
+    _setup_logging(False)
+    from graphae.inference import probe_embeddings, probe_run
+
+    if embeddings.is_dir() and dataset is None and labels is None:
+        if not (embeddings / "config.json").is_file():
+            raise GraphaeError(
+                f"{embeddings}: no config.json to read the dataset from; give --dataset or --labels"
+            )
+        metrics = probe_run(embeddings, data_root=data_root, seed=seed)
+    else:
+        metrics = probe_embeddings(
+            embeddings, dataset=dataset, labels=labels, data_root=data_root, seed=seed
+        )
+    _print_metrics(metrics, as_json)
 
 
 @app.command("check-split")
@@ -689,31 +772,99 @@ def check_split_command(
 
 @app.command()
 def datasets(
-    data_root: Annotated[Path | None, typer.Option(help="Dataset root.")] = None,
+    data_root: Annotated[Path | None, typer.Option(help="Dataset root.", metavar="DIR")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the list as JSON.", metavar="")
+    ] = False,
 ) -> None:
-    """List the named datasets and whether each is present under the data root."""
-    from graphae.data.datasets import available_datasets
+    """List the named datasets: name, nodes, whether present under the data root, size, path."""
     from graphae.data.datasets import data_root as resolve_root
+    from graphae.listings import dataset_rows, human_bytes
 
     root = resolve_root(data_root)
+    rows = dataset_rows(root)
+    if as_json:
+        typer.echo(json.dumps({"data_root": str(root), "datasets": rows}, indent=2))
+        return
     typer.echo(f"data root: {root}")
-    for row in available_datasets(root):
+    for row in rows:
         mark = "present" if row["present"] else "missing"
-        typer.echo(f"  {row['name']:<20} {row['family']:<10} {mark}")
+        nodes = f"{row['nodes']:,}" if row["nodes"] is not None else "-"
+        where = row["path"] or "(built in)"
+        typer.echo(
+            f"  {row['name']:<18} {row['family']:<10} {nodes:>9} nodes  {mark:<8} "
+            f"{human_bytes(row['bytes']):>9}  {where}"
+        )
 
 
-@app.command("ls")
-def ls(what: Annotated[str, typer.Argument(help="encoders or decoders")]) -> None:
-    """List registered encoders or decoders with a one-line description."""
-    from graphae.nn.decoders import decoders
-    from graphae.nn.encoders import encoders
+_LISTINGS = ("encoders", "decoders", "objectives", "variants")
 
-    registries = {"encoders": encoders, "decoders": decoders}
-    if what not in registries:
-        raise GraphaeError(f"unknown listing {what!r}; use one of: {', '.join(registries)}")
-    reg = registries[what]
-    for name in reg.names():
-        typer.echo(f"{name:<16} {reg.describe(name)}")
+
+@app.command(
+    "ls",
+    epilog="Examples:\n\n  graphae ls decoders\n\n  graphae ls decoders mlp   (its options and "
+    "defaults)\n\n  graphae ls objectives",
+)
+def ls(
+    what: Annotated[
+        Literal["encoders", "decoders", "objectives", "variants"],
+        typer.Argument(help="encoders, decoders, objectives or variants"),
+    ],
+    name: Annotated[
+        str | None,
+        typer.Argument(help="An encoder or decoder: list its options with their defaults."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.", metavar="")] = False,
+) -> None:
+    """List registered encoders/decoders (or one's options), the objectives or the variants."""
+    from graphae import listings
+
+    if what in ("encoders", "decoders"):
+        from graphae.nn.decoders import decoders
+        from graphae.nn.encoders import encoders
+
+        reg = encoders if what == "encoders" else decoders
+        if name is not None:
+            options = listings.component_options(what[:-1], name)
+            if as_json:
+                typer.echo(json.dumps({"name": name, "options": options}, indent=2, default=str))
+                return
+            flag = f"--{what[:-1]}-option"
+            typer.echo(f"{name}: {reg.describe(name)}")
+            if not options:
+                typer.echo("  (no options)")
+            for o in options:
+                shown = (
+                    "required"
+                    if o["required"]
+                    else f"default {json.dumps(o['default'], default=str)}"
+                )
+                typer.echo(f"  {flag} {o['name']}=...   {shown}")
+            return
+        rows = [{"name": n, "description": reg.describe(n)} for n in reg.names()]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            typer.echo(f"{row['name']:<16} {row['description']}")
+        return
+    if name is not None:
+        raise GraphaeError(
+            f"graphae ls {what} takes no NAME (names apply to encoders and decoders)"
+        )
+    rows = listings.objective_rows() if what == "objectives" else listings.variant_rows()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+        return
+    for row in rows:
+        if what == "objectives":
+            typer.echo(f"{row['name']:<16} {row['description']}")
+            for k, v in row["options"].items():
+                typer.echo(f"  --objective-option {k}=...   default {json.dumps(v)}")
+        else:
+            typer.echo(
+                f"{row['flag']:<36} default {json.dumps(row['default'])}   {row['description']}"
+            )
 
 
 @app.command()
@@ -833,7 +984,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(130)
         if isinstance(e, kinds["UsageError"]):
             cmd = getattr(getattr(e, "ctx", None), "command_path", None) or "graphae"
-            msg = _one_line(e.format_message())  # type: ignore[attr-defined]
+            msg = _one_line(e.format_message()).replace(": Value error, ", ": ")  # type: ignore[attr-defined]
             typer.echo(f"graphae: error: {msg} (see: {cmd} --help)", err=True)
             sys.exit(2)
         if isinstance(e, kinds["ClickException"]):

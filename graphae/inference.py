@@ -144,3 +144,64 @@ def probe_embeddings(
         "probe/nmi": float(cluster_nmi(z[y >= 0], y[y >= 0], seed=seed)),
         "nodes": len(emb),
     }
+
+
+def probe_run(
+    run_dir: str | Path, *, data_root: str | Path | None = None, seed: int = 0
+) -> dict[str, float]:
+    """The probes of a run folder's embeddings on the run's own input, split and labels.
+
+    The dataset (or the graph file with its labels) comes from the run's
+    ``config.json``; the link split is rebuilt exactly as training made it, so
+    ``probe/link_auc`` and the node probe equal the run's ``result.json``.
+
+    Args:
+        run_dir: A folder written by ``graphae train``.
+        data_root: Dataset root (default: the run's, else ``$GRAPHAE_DATA``/``./data``).
+        seed: Probe seed (the run's ``seed`` reproduces its figures).
+
+    Returns:
+        ``probe/link_auc`` (when the split has test pairs) and, for labelled
+        graphs, ``probe/node_accuracy``, ``val/probe/node_accuracy`` and
+        ``probe/nmi``; plus ``nodes``.
+
+    Raises:
+        GraphaeError: When the folder has no readable ``config.json``.
+    """
+    import json
+
+    import numpy as np
+
+    from graphae.embeddings import load_embeddings
+    from graphae.evaluate import cluster_nmi, node_probe, split_link_probe
+    from graphae.train import RunConfig, load_input, make_split
+
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / "config.json"
+    if not cfg_path.is_file():
+        raise GraphaeError(f"{run_dir}: no config.json; is this a folder written by graphae train?")
+    try:
+        config = RunConfig.from_dict(json.loads(cfg_path.read_text(encoding="utf-8")))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise GraphaeError(f"{cfg_path}: corrupted config ({type(e).__name__})") from None
+    if data_root is not None:
+        config = config.replace(data_root=str(data_root))
+    graph = load_input(config)
+    emb = load_embeddings(run_dir)
+    rows = np.array([graph.nodes.row(i) for i in emb.ids])
+    z = np.zeros((graph.num_nodes, emb.dim), dtype=emb.vectors.dtype)
+    z[rows] = emb.vectors
+    metrics: dict[str, float] = {}
+    if graph.y is not None and bool((graph.y >= 0).any()):
+        y = graph.y.cpu().numpy()
+        masks = {k: getattr(graph.data, k, None) for k in ("train_mask", "val_mask", "test_mask")}
+        masks = {k: (v.cpu().numpy() if v is not None else None) for k, v in masks.items()}
+        probe = node_probe(z, y, seed=seed, **masks)
+        metrics["probe/node_accuracy"] = float(probe["accuracy"])
+        metrics["val/probe/node_accuracy"] = float(probe["val_accuracy"])
+        metrics["probe/nmi"] = float(cluster_nmi(z, y, seed=seed))
+    auc = split_link_probe(z, make_split(graph, config), graph.num_nodes, seed=seed)
+    if auc is not None:
+        metrics["probe/link_auc"] = auc
+    metrics["nodes"] = len(emb)
+    return metrics

@@ -58,6 +58,10 @@ TRAINING_FORMAT = 1
 CHECKPOINT_MARKER = ".graphae-checkpoint"
 CHECKPOINT_JSON = "checkpoint.json"
 PARTIAL_SUFFIX = ".partial"
+#: The per-epoch records (JSON lines): in ``<out>.partial/`` while training, then in the run folder.
+METRICS_FILE = "metrics.jsonl"
+#: In ``<out>.partial/``: the run was started with ``--overwrite`` (a resume may replace ``out``).
+OVERWRITE_MARKER = ".graphae-overwrite"
 
 #: Files a run folder may hold (``embeddings.*`` in any format), for the ``--force`` check.
 RUN_FILE_NAMES = (
@@ -71,6 +75,7 @@ RUN_FILE_NAMES = (
     "embeddings.npz",
     "embeddings.csv",
     "embeddings.parquet",
+    METRICS_FILE,
     MANIFEST,
 )
 
@@ -178,11 +183,36 @@ def write_atomic_folder(out: Path, write: Callable[[Path], None], force: bool = 
         write(tmp)
         names = sorted(p.name for p in tmp.iterdir())
         (tmp / MANIFEST).write_text(json.dumps({"files": names}, indent=1))
+        _fsync_folder(tmp)  # the data is on disk before the rename makes it visible
         with signals_deferred():
             _move_into_place(tmp, out)
+        _fsync_path(out.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _fsync_path(path: Path) -> None:
+    """``os.fsync`` a file or a folder (a folder's entries: renames), where the OS allows it."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on folders
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """fsync every file directly in ``folder``, then the folder itself."""
+    for p in folder.iterdir():
+        if p.is_file() and not p.is_symlink():
+            _fsync_path(p)
+    _fsync_path(folder)
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:
@@ -314,15 +344,22 @@ def load_checkpoint(
 
 
 def save_run(
-    out: str | Path, run: Any, *, embeddings_format: str = "npy", force: bool = False
+    out: str | Path,
+    run: Any,
+    *,
+    embeddings_format: str = "npy",
+    force: bool = False,
+    metrics: str | Path | None = None,
 ) -> Path:
-    """Write a trained run's folder atomically.
+    """Write a trained run's folder atomically (every file fsynced before the rename).
 
     Args:
         out: Destination folder.
         run: A :class:`graphae.train.TrainedRun`.
         embeddings_format: ``npy``, ``npz``, ``csv`` or ``parquet``.
         force: Allow writing into a non-empty folder graphae did not create.
+        metrics: The run's in-progress ``metrics.jsonl`` (copied in as
+            :data:`METRICS_FILE`); ``None``: written from ``run.result.history``.
 
     Returns:
         The folder path.
@@ -335,6 +372,11 @@ def save_run(
     def write(tmp: Path) -> None:
         (tmp / "config.json").write_text(json.dumps(run.config.to_dict(), indent=2))
         (tmp / "result.json").write_text(run.result.to_json())
+        if metrics is not None and Path(metrics).is_file():
+            shutil.copyfile(metrics, tmp / METRICS_FILE)
+        else:
+            lines = "".join(json.dumps(r) + "\n" for r in run.result.history)
+            (tmp / METRICS_FILE).write_text(lines, encoding="utf-8")
         Embeddings(run.graph.nodes.ids, run.z.numpy()).save(tmp / f"embeddings.{fmt}")
         spec = {
             "config": run.config.to_dict(),
@@ -620,7 +662,7 @@ def remove_checkpoint_dir(folder: str | Path) -> None:
     for p in folder.iterdir():
         n = p.name
         ours = (
-            n == CHECKPOINT_JSON
+            n in (CHECKPOINT_JSON, METRICS_FILE, OVERWRITE_MARKER)
             or (n.startswith("state-") and n.endswith(".pt"))
             or (n.startswith(".") and ".tmp-" in n)
         )

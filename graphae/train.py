@@ -14,6 +14,7 @@ import os
 import random
 import resource
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from graphae.data.split import (
     sample_negatives,
 )
 from graphae.errors import GraphaeError, TrainingInterrupted
+from graphae.globalstate import keeps_global_state
 from graphae.models import GraphAutoEncoder, resolve_decoders
 from graphae.models import build_model as _build_model
 from graphae.nn.encoders import encoders
@@ -47,6 +49,7 @@ from graphae.rundir import (
     restore_rng,
     save_training_state,
 )
+from graphae.tracking import notify
 
 log = logging.getLogger(__name__)
 
@@ -461,6 +464,7 @@ def _val_auc(pos: Tensor, neg: Tensor) -> float:
     return float((ranks[:p].sum() - p * (p + 1) / 2) / (p * q))
 
 
+@keeps_global_state
 def fit(
     config: RunConfig,
     graph: Graph | None = None,
@@ -470,8 +474,14 @@ def fit(
     checkpoint_every: int = 0,
     resume_from: str | Path | TrainingState | None = None,
     control: TrainingControl | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> TrainedRun:
     """Train one graph autoencoder and measure its frozen embeddings.
+
+    ``fit`` leaves the caller's global state as it found it: the Python, NumPy
+    and torch RNGs and torch's global flags (deterministic algorithms, TF32,
+    thread count) are restored when it returns or fails
+    (:mod:`graphae.globalstate`).
 
     Args:
         config: The run configuration.
@@ -488,6 +498,11 @@ def fit(
         control: Lets a signal handler or a test stop training cleanly after
             the current epoch (a checkpoint is written first when
             ``checkpoint_dir`` is set).
+        callbacks: Objects watching the run (:mod:`graphae.tracking`): their
+            ``on_start(history)`` is called before the first epoch (with the
+            records already done when resuming), ``on_epoch(record)`` after
+            every epoch (the record also appended to ``result.history``) and
+            ``on_end(result)`` with the finished :class:`RunResult`.
 
     Returns:
         The :class:`TrainedRun` with the model at the best validation epoch.
@@ -559,6 +574,7 @@ def fit(
         start = state.epoch + 1
         restore_rng(state.rng, gen)
         log.info("resuming after epoch %d of %d", state.epoch, config.epochs)
+    notify(callbacks, "on_start", list(history))
     t_train = time.perf_counter()
     bar = _progress_bar(config.epochs, progress)
     bar.update(start - 1)
@@ -624,6 +640,7 @@ def fit(
             else:
                 bad_evals += 1
         history.append(record)
+        notify(callbacks, "on_epoch", record)
         bar.update(1)
         bar.set_postfix(loss=f"{record['loss']:.4f}", val_auc=f"{best['auc']:.4f}")
         if config.patience and bad_evals >= config.patience:
@@ -706,6 +723,7 @@ def fit(
             "resumed_after_epoch": start - 1 if start > 1 else None,
         },
     )
+    notify(callbacks, "on_end", result)
     return TrainedRun(config, model, graph, split, z.detach().float().cpu(), result)
 
 

@@ -185,11 +185,11 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     ),
     "unknown feature normalisation": (
         train_on(EDGES, "--feature-norm", "l2"),
-        ["feature_norm='l2'", "auto, row or none"],
+        ["--feature-norm", "'l2'", "'auto', 'row', 'none'"],
     ),
     "unknown learning-rate schedule": (
         train_on(EDGES, "--lr-schedule", "step"),
-        ["lr_schedule='step'", "constant or cosine"],
+        ["--lr-schedule", "'step'", "'constant', 'cosine'"],
     ),
     "single node graph": (train_on("a,a\n"), ["e.csv", "single node"]),
     "no edges (only self loops)": (train_on("a,a\nb,b\n"), ["e.csv", "no edges"]),
@@ -244,7 +244,7 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     "--lr negative": (train_on(RING, "--lr", "-1"), ["lr"]),
     "unknown --embeddings-format": (
         train_on(RING, "--embeddings-format", "xlsx"),
-        ["embeddings format 'xlsx'"],
+        ["--embeddings-format", "'xlsx'", "'npy', 'npz', 'csv', 'parquet'"],
     ),
     "unknown option": (train_on(RING, "--learning-rate", "0.1"), ["--learning-rate"]),
     "--checkpoint-every negative": (

@@ -125,7 +125,7 @@ def check_block(name: str, cwd: Path) -> str:
 
 
 def test_every_marked_block_is_tested() -> None:
-    assert set(BLOCKS) == {"own-graph", "benchmark", "ogb", "classify", "python-api"}
+    assert set(BLOCKS) == {"own-graph", "benchmark", "ogb", "classify", "python-api", "configs"}
     for name, parts in BLOCKS.items():
         assert "run" in parts, f"{name!r} has an expected output but no block to run"
         assert name == "ogb" or "expect" in parts, f"{name!r} shows no expected output"
@@ -155,6 +155,37 @@ def test_quick_start_commands_unchanged() -> None:
 def test_tutorial_1_own_edge_list(workdir: Path) -> None:
     check_block("own-graph", workdir)
     assert (workdir / "runs" / "lesmis" / "embeddings.npy").is_file()
+
+
+def test_quick_start_twice_is_refused_and_keeps_the_first_run(tmp_path: Path) -> None:
+    """The README's quick-start command, run twice: the second run is refused (exit 2, one
+    line naming --overwrite) and the first run's files stay byte-identical."""
+    shutil.copytree(REPO / "examples" / "data", tmp_path / "examples" / "data")
+    command = "graphae train --graph examples/data/les_miserables.csv --out runs/lesmis"
+    assert command in README.read_text(encoding="utf-8")
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    env["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", "1")
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", command + " --epochs 20"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+
+    assert run().returncode == 0
+    folder = tmp_path / "runs" / "lesmis"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    second = run()
+    assert second.returncode == 2 and second.stdout == ""
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--overwrite" in lines[0] and "earlier graphae run" in lines[0]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_configs_and_tracking(workdir: Path) -> None:
+    check_block("configs", workdir)
+    records = (workdir / "runs" / "lesmis-mlp" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(r)["epoch"] for r in records] == list(range(1, 61))
 
 
 def test_tutorial_2_benchmark_decoders(workdir: Path) -> None:

@@ -189,7 +189,7 @@ def test_cli_signal_stops_cleanly_and_resume_matches(
     before = snapshot(out)
 
     _signal_at(monkeypatch, 12, signum)
-    rc, _, err = run_cli(_train_args(ring_csv, out), capsys)
+    rc, _, err = run_cli(_train_args(ring_csv, out, "--overwrite"), capsys)
     monkeypatch.undo()
     assert rc == code, err
     last = err.strip().splitlines()[-1]

@@ -77,10 +77,20 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 EDGE_LIST_EXTENSIONS = (".csv", ".tsv", ".txt", ".edges", ".edgelist", ".el")
-GRAPH_EXTENSIONS = (*EDGE_LIST_EXTENSIONS, ".graphml", ".gexf", ".gml", ".adjlist", ".npz")
-FEATURE_EXTENSIONS = (".csv", ".tsv", ".txt", ".npy")
+GRAPH_EXTENSIONS = (
+    *EDGE_LIST_EXTENSIONS,
+    ".parquet",
+    ".graphml",
+    ".gexf",
+    ".gml",
+    ".adjlist",
+    ".npz",
+)
+FEATURE_EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".npy")
 LABEL_EXTENSIONS = (".csv", ".tsv", ".txt")
 IDENTITY_MAX_NODES = 2048
+#: Compressed text files are read transparently: ``edges.csv.gz``, ``feats.tsv.zst``...
+COMPRESSION_EXTENSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 DEGREE_BUCKETS = 16
 
 _SOURCE_NAMES = {
@@ -157,15 +167,76 @@ def _check_file(path: Path, what: str) -> str:
     return where
 
 
+def _suffix(path: Path) -> str:
+    """The format extension, under a compression extension: ``edges.csv.gz`` -> ``.csv``."""
+    last = path.suffix.lower()
+    if last in COMPRESSION_EXTENSIONS:
+        return Path(path.stem).suffix.lower()
+    return last
+
+
+def _decompress(data: bytes, path: Path, where: str, what: str) -> bytes:
+    """``data`` decompressed by the codec ``path``'s extension names (unchanged otherwise)."""
+    codec = COMPRESSION_EXTENSIONS.get(path.suffix.lower())
+    if codec is None:
+        return data
+    try:
+        if codec == "gzip":
+            import gzip
+
+            return gzip.decompress(data)
+        if codec == "bz2":
+            import bz2
+
+            return bz2.decompress(data)
+        if codec == "xz":
+            import lzma
+
+            return lzma.decompress(data)
+        try:
+            import zstandard
+        except ImportError:
+            raise InputError(
+                f"is zstd-compressed and reading it needs the zstandard module; "
+                f"pip install zstandard, or decompress the {what} (zstd -d)",
+                where,
+            ) from None
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    except InputError:
+        raise
+    except Exception as e:  # gzip.BadGzipFile, OSError, lzma.LZMAError, zstd errors, EOFError
+        raise InputError(
+            f"is not a valid {codec} file ({type(e).__name__}: {e}); check the file or drop "
+            f"the {path.suffix} extension if it is not compressed",
+            where,
+        ) from None
+
+
 def _read_bytes(path: Path, where: str, what: str) -> bytes:
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except PermissionError:
         raise InputError(
             f"permission denied: cannot read the {what}; make it readable", where
         ) from None
     except OSError as e:
         raise InputError(f"cannot read the {what} ({e.strerror or e})", where) from None
+    return _decompress(data, path, where, what)
+
+
+def _read_parquet(path: Path, what: str) -> pd.DataFrame:
+    """A ``.parquet`` file as a DataFrame (needs pyarrow or fastparquet)."""
+    where = _check_file(path, what)
+    try:
+        return pd.read_parquet(path)
+    except ImportError:
+        raise InputError(
+            f"reading a .parquet {what} needs pyarrow; pip install 'graphae[parquet]'", where
+        ) from None
+    except Exception as e:  # pyarrow.ArrowInvalid and friends
+        raise InputError(
+            f"is not a readable parquet file ({type(e).__name__}: {e})", where
+        ) from None
 
 
 def _read_text(path: Path, what: str) -> tuple[str, str]:
@@ -339,7 +410,7 @@ def _read_table(path: Path, what: str, delimiter: str | None = None) -> _Table:
     if not sample:
         raise InputError(f"the {what} holds only comment lines; give a file with data", where)
     if delimiter is None:
-        delim, ncols = _sniff(sample, path.suffix.lower())
+        delim, ncols = _sniff(sample, _suffix(path))
     else:
         delim = None if delimiter == " " else delimiter
         counts = Counter(_field_counts(sample, delim))
@@ -547,7 +618,8 @@ def _read_edge_list(
         "delimiter": table.delimiter or "whitespace",
         "header": has_header,
     }
-    return _Edges(tokens, src_c, dst_c, weights, where, path.stem, meta)
+    name = Path(path.stem).stem if path.suffix.lower() in COMPRESSION_EXTENSIONS else path.stem
+    return _Edges(tokens, src_c, dst_c, weights, where, name, meta)
 
 
 def _id_tokens(column: pd.Series, where: _Where, what: str) -> np.ndarray:
@@ -562,9 +634,16 @@ def _id_tokens(column: pd.Series, where: _Where, what: str) -> np.ndarray:
     return tokens
 
 
-def _edges_from_frame(df: pd.DataFrame, *, weighted: bool | str) -> _Edges:
-    """pandas edge list: columns source/target[/weight] by name, else by position."""
-    where = _Where(None, None, "DataFrame row")
+def _edges_from_frame(
+    df: pd.DataFrame, *, weighted: bool | str, path: Path | None = None
+) -> _Edges:
+    """pandas edge list: columns source/target[/weight] by name, else by position.
+
+    ``path``: the ``.parquet`` file it was read from (named in errors and the graph name).
+    """
+    where = (
+        _Where(str(path), None, "row") if path is not None else _Where(None, None, "DataFrame row")
+    )
     if len(df) == 0:
         raise InputError("the DataFrame has no rows; " + _EDGE_HINT)
     named = all(isinstance(c, str) for c in df.columns)
@@ -581,6 +660,8 @@ def _edges_from_frame(df: pd.DataFrame, *, weighted: bool | str) -> _Edges:
             weights = _parse_numbers(col.astype(str), where, "weight")
         _check_weights(weights, where)
     tokens, src_c, dst_c = _factorize(src, dst)
+    if path is not None:
+        return _Edges(tokens, src_c, dst_c, weights, where, path.stem, {"format": "parquet"})
     return _Edges(tokens, src_c, dst_c, weights, where, "graph", {"format": "dataframe"})
 
 
@@ -807,9 +888,21 @@ def _read_npz(path: Path, *, weighted: bool | str) -> _Edges:
 def _read_path(
     path: Path, *, directed: bool, delimiter: str | None, header: bool | str, weighted: bool | str
 ) -> _Edges:
-    suffix = path.suffix.lower()
+    suffix = _suffix(path)
     if suffix in EDGE_LIST_EXTENSIONS:
         return _read_edge_list(path, delimiter=delimiter, header=header, weighted=weighted)
+    if suffix == ".parquet" and path.suffix.lower() == ".parquet":
+        df = _read_parquet(path, "edge list")
+        if len(df) == 0:
+            raise InputError("the parquet edge list has no rows; " + _EDGE_HINT, str(path))
+        return _edges_from_frame(df, weighted=weighted, path=path)
+    if path.suffix.lower() in COMPRESSION_EXTENSIONS:
+        _check_file(path, "graph file")
+        raise InputError(
+            f"compressed {suffix or '(no extension)'} graph files are not read; compression "
+            f"works for edge lists ({' '.join(EDGE_LIST_EXTENSIONS)}); decompress it first",
+            str(path),
+        )
     if suffix in (".graphml", ".gexf"):
         return _read_xml_graph(path, directed=directed, weighted=weighted)
     if suffix == ".gml":
@@ -1013,11 +1106,41 @@ def _read_feature_csv(path: Path) -> _Features:
     return _Features([str(t) for t in ids], values.astype(np.float32), where)
 
 
+def _features_from_parquet(path: Path) -> _Features:
+    """``id, f1, ..., fF`` columns of a parquet file (the first column holds the node ids)."""
+    df = _read_parquet(path, "feature file")
+    where = _Where(str(path), None, "row")
+    if df.shape[1] < 2 or len(df) == 0:
+        raise InputError(
+            "a parquet feature file needs rows, an id column and at least one feature column",
+            str(path),
+        )
+    ids = _id_tokens(df.iloc[:, 0], where, "node id")
+    values = df.iloc[:, 1:]
+    bad = [c for c in values.columns if not pd.api.types.is_numeric_dtype(values[c])]
+    if bad:
+        raise InputError(
+            f"feature column {bad[0]!r} is not numeric ({values[bad[0]].dtype}); features must "
+            "be numbers",
+            str(path),
+        )
+    return _Features([str(t) for t in ids], values.to_numpy(dtype=np.float32), where)
+
+
 def _read_features(features: Any, feature_ids: Any) -> _Features:
     """Features from a path (``.csv``/``.tsv``/``.txt``/``.npy``) or an array."""
     if isinstance(features, (str, os.PathLike)):
         path = Path(features)
-        suffix = path.suffix.lower()
+        suffix = _suffix(path)
+        if suffix == ".parquet" and path.suffix.lower() == ".parquet":
+            if feature_ids is not None:
+                raise GraphaeError(
+                    "feature_ids is only for .npy features; a parquet feature file carries its "
+                    "ids in its first column"
+                )
+            feats = _features_from_parquet(path)
+            _check_unique(feats.ids or [], feats.where, "feature file")
+            return _check_finite(feats)
         if suffix in (".csv", ".tsv", ".txt"):
             if feature_ids is not None:
                 raise GraphaeError(
@@ -1343,7 +1466,7 @@ def _read_label_rows(labels: Any, known: pd.Index) -> tuple[list[str], list[str]
             f"labels must be a file path or a mapping id -> label, not {type(labels).__name__}"
         )
     path = Path(labels)
-    if path.suffix.lower() not in LABEL_EXTENSIONS:
+    if _suffix(path) not in LABEL_EXTENSIONS:
         _check_file(path, "label file")
         raise InputError(
             f"unsupported label file extension {path.suffix or '(none)'!r}; use .csv, .tsv or .txt "

@@ -1,0 +1,288 @@
+"""Watch a run as it trains: callbacks of :func:`graphae.train.fit` and the trackers built on them.
+
+A callback is any object with some of these methods (each optional)::
+
+    on_start(history)   # list of records already done (a resumed run), [] otherwise
+    on_epoch(record)    # after every epoch: {"epoch", "loss", "loss/<part>", "val/auc"...}
+    on_end(result)      # the finished RunResult (metrics of the selected epoch)
+    close()             # called by the CLI when the run ends, also on errors
+
+Records are the entries of ``RunResult.history``: ``val/*`` keys appear in the
+epochs that evaluate (every ``eval_every`` epochs and the last one).
+
+Trackers shipped here:
+
+* :class:`MetricsFile`: appends each record as one JSON line to a file and
+  flushes it (``graphae train`` writes ``<out>.partial/metrics.jsonl`` while it
+  trains; the finished run folder keeps it as ``metrics.jsonl``).
+* :class:`TensorBoardLogger`: TensorBoard event files through
+  ``torch.utils.tensorboard`` (the ``tensorboard`` package: ``pip install
+  'graphae[tracking]'``); ``graphae train --log-dir DIR``.
+* :class:`MLflowLogger`: the same to MLflow, when ``mlflow`` is installed.
+* :class:`EpochLogger`: one line every N epochs on a stream (the CLI uses it
+  when stderr is not a terminal, so nohup, cluster and CI logs show progress).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any, Protocol, runtime_checkable
+
+from graphae.errors import GraphaeError
+
+__all__ = [
+    "Callback",
+    "EpochLogger",
+    "MLflowLogger",
+    "MetricsFile",
+    "TensorBoardLogger",
+    "notify",
+    "read_metrics",
+]
+
+
+@runtime_checkable
+class Callback(Protocol):
+    """What :func:`graphae.train.fit` calls (every method is optional; see the module doc)."""
+
+    def on_epoch(self, record: dict[str, float]) -> None:
+        """One epoch's record (``{"epoch": 3, "loss": 0.71, "val/auc": 0.85, ...}``)."""
+
+
+def notify(callbacks: Iterable[Any], event: str, *args: Any) -> None:
+    """Call ``cb.<event>(*args)`` on every callback that has that method."""
+    for cb in callbacks:
+        method = getattr(cb, event, None)
+        if method is not None:
+            method(*args)
+
+
+def _scalars(record: dict[str, Any]) -> dict[str, float]:
+    """The finite numbers of a record, without ``epoch``."""
+    out: dict[str, float] = {}
+    for k, v in record.items():
+        if k == "epoch" or isinstance(v, bool) or not isinstance(v, int | float):
+            continue
+        if math.isfinite(float(v)):
+            out[k] = float(v)
+    return out
+
+
+class MetricsFile:
+    """Append each epoch's record to a JSON-lines file, flushed and fsynced.
+
+    A resumed run (``on_start`` with the records already done) first rewrites the
+    file with exactly those records, so the file never holds an epoch twice.
+
+    Args:
+        path: The ``.jsonl`` file.
+        fsync_every: ``os.fsync`` after this many records (1: after each).
+        prepare: Called once before the file is first opened (e.g. to create
+            its folder); ``None``: the folder must exist.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        fsync_every: int = 1,
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.fsync_every = max(1, int(fsync_every))
+        self._prepare = prepare
+        self._file: IO[str] | None = None
+        self._count = 0
+
+    def _open(self, mode: str) -> IO[str]:
+        if self._prepare is not None:
+            self._prepare()
+            self._prepare = None
+        return self.path.open(mode, encoding="utf-8")
+
+    def on_start(self, history: Sequence[dict[str, Any]]) -> None:
+        self.close()
+        self._file = self._open("w")
+        for record in history:
+            self._file.write(json.dumps(record) + "\n")
+        self._sync(force=True)
+
+    def on_epoch(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            self._file = self._open("a")
+        self._file.write(json.dumps(record) + "\n")
+        self._count += 1
+        self._sync()
+
+    def on_end(self, result: Any) -> None:
+        self.close()
+
+    def _sync(self, force: bool = False) -> None:
+        assert self._file is not None
+        self._file.flush()
+        if force or self._count % self.fsync_every == 0:
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_metrics(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a ``metrics.jsonl`` (a last line cut by a crash is skipped)."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+class TensorBoardLogger:
+    """TensorBoard event files: every record's numbers as scalars at step ``epoch``.
+
+    The finished run's metrics go under ``final/<metric>`` at the selected epoch,
+    and the run's settings as text (``config``).
+
+    Args:
+        log_dir: Folder of the event files (created).
+        config: The run's ``RunConfig.to_dict()``, logged as text; ``None``: none.
+
+    Raises:
+        GraphaeError: When the ``tensorboard`` package is not installed.
+    """
+
+    def __init__(self, log_dir: str | Path, config: dict[str, Any] | None = None) -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise GraphaeError(
+                "--log-dir needs the tensorboard package; install it with "
+                "pip install 'graphae[tracking]' (or pip install tensorboard)"
+            ) from None
+        self.log_dir = Path(log_dir)
+        self.writer = SummaryWriter(log_dir=str(self.log_dir))
+        if config is not None:
+            self.writer.add_text("config", "```\n" + json.dumps(config, indent=2) + "\n```")
+
+    def on_epoch(self, record: dict[str, Any]) -> None:
+        step = int(record["epoch"])
+        for k, v in _scalars(record).items():
+            self.writer.add_scalar(k, v, step)
+
+    def on_end(self, result: Any) -> None:
+        step = int(getattr(result, "best_epoch", 0))
+        for k, v in _scalars(dict(getattr(result, "metrics", {}))).items():
+            self.writer.add_scalar(f"final/{k}", v, step)
+        self.close()
+
+    def close(self) -> None:
+        self.writer.flush()
+        self.writer.close()
+
+
+class MLflowLogger:
+    """MLflow tracking: the config as params, every record's numbers as metrics.
+
+    Args:
+        tracking_uri: MLflow tracking URI (e.g. ``file:./mlruns``); ``None``: MLflow's default.
+        config: The run's ``RunConfig.to_dict()`` (logged as params).
+        run_name: Name of the MLflow run.
+
+    Raises:
+        GraphaeError: When ``mlflow`` is not installed.
+    """
+
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        config: dict[str, Any] | None = None,
+        run_name: str | None = None,
+    ) -> None:
+        try:
+            import mlflow
+        except ImportError:
+            raise GraphaeError(
+                "--tracker mlflow needs the mlflow package; install it with "
+                "pip install 'graphae[mlflow]' (or pip install mlflow)"
+            ) from None
+        self.mlflow = mlflow
+        if tracking_uri is not None:
+            mlflow.set_tracking_uri(tracking_uri)
+        self.run = mlflow.start_run(run_name=run_name)
+        if config is not None:
+            mlflow.log_params({k: json.dumps(v) for k, v in config.items()})
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return name.replace("@", "_at_")  # MLflow keys allow [A-Za-z0-9_-./ ]
+
+    def on_epoch(self, record: dict[str, Any]) -> None:
+        step = int(record["epoch"])
+        self.mlflow.log_metrics({self._key(k): v for k, v in _scalars(record).items()}, step=step)
+
+    def on_end(self, result: Any) -> None:
+        metrics = _scalars(dict(getattr(result, "metrics", {})))
+        self.mlflow.log_metrics({self._key("final/" + k): v for k, v in metrics.items()})
+        self.close()
+
+    def close(self) -> None:
+        if self.run is not None:
+            self.mlflow.end_run()
+            self.run = None
+
+
+class EpochLogger:
+    """One line every ``every`` epochs (and at the last epoch) on ``echo``.
+
+    Example line: ``epoch 40/400: loss 0.5123, val/auc 0.8871 (best 0.8890 at 37), 0.04 s/epoch``.
+
+    Args:
+        every: Epochs between lines (>= 1).
+        epochs: The run's maximum epochs (shown, and the last epoch always logs).
+        echo: Writes one line (e.g. ``lambda s: print(s, file=sys.stderr)``).
+    """
+
+    def __init__(self, every: int, epochs: int, echo: Callable[[str], None]) -> None:
+        self.every = max(1, int(every))
+        self.epochs = int(epochs)
+        self.echo = echo
+        self.best: tuple[float, int] | None = None
+        self._t = time.perf_counter()
+        self._last_epoch = 0
+
+    def on_start(self, history: Sequence[dict[str, Any]]) -> None:
+        for record in history:
+            self._track_best(record)
+        self._last_epoch = int(history[-1]["epoch"]) if history else 0
+        self._t = time.perf_counter()
+
+    def _track_best(self, record: dict[str, Any]) -> None:
+        auc = record.get("val/auc")
+        if (
+            isinstance(auc, int | float)
+            and math.isfinite(auc)
+            and (self.best is None or auc > self.best[0])
+        ):
+            self.best = (float(auc), int(record["epoch"]))
+
+    def on_epoch(self, record: dict[str, Any]) -> None:
+        self._track_best(record)
+        epoch = int(record["epoch"])
+        if epoch % self.every and epoch != self.epochs:
+            return
+        now = time.perf_counter()
+        per = (now - self._t) / max(1, epoch - self._last_epoch)
+        self._t, self._last_epoch = now, epoch
+        parts = [f"loss {record['loss']:.4f}"]
+        if "val/auc" in record:
+            parts.append(f"val/auc {record['val/auc']:.4f}")
+        if self.best is not None:
+            parts[-1] += f" (best {self.best[0]:.4f} at {self.best[1]})"
+        self.echo(f"epoch {epoch}/{self.epochs}: {', '.join(parts)}, {per:.3g} s/epoch")
