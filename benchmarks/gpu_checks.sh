@@ -64,7 +64,8 @@ cora() {
         echo "cora_wall_s $($PY -c "print(round($EPOCHREALTIME - $t, 3))")"
     done
 }
-step cora 75 cora
+export -f cora; export DEV DATA G PY
+step cora 75 bash -c cora
 
 # 2. --deterministic twice: byte-identical embeddings, or the measured max difference
 determinism() {
@@ -79,7 +80,8 @@ same = hashlib.sha256(a.tobytes()).hexdigest() == hashlib.sha256(b.tobytes()).he
 print(json.dumps({"deterministic_byte_identical": same, "max_abs_diff": float(np.abs(a - b).max())}))
 PYEOF
 }
-step determinism 60 determinism
+export -f determinism
+step determinism 60 bash -c determinism
 
 # 4. training step vs PyG's GAE and the strong reference (Cora, ogbl-ddi, 235k/2.4M, citation2 scale)
 step speed 150 $PY benchmarks/speed_vs_pyg.py --device "$DEV" --data-root "$DATA" --epochs 20 --warmup 3 \
