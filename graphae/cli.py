@@ -884,6 +884,13 @@ def bench(
         str | None, typer.Option(help="Run only run ids containing this text (or regex).")
     ] = None,
     max_runs: Annotated[int | None, typer.Option(help="Stop after this many runs.")] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes running independent runs at once (several may share a "
+            "GPU; CUDA devices are assigned round-robin)."
+        ),
+    ] = 1,
     device: Annotated[
         str | None, typer.Option(help="Override the runs' device (auto, cpu, cuda); ids unchanged.")
     ] = None,
@@ -909,6 +916,7 @@ def bench(
             fail_fast=fail_fast,
             only=only,
             max_runs=max_runs,
+            jobs=jobs,
             device=device,
             data_root=str(data_root) if data_root else None,
             progress=show,
@@ -930,6 +938,8 @@ def bench(
     )
     if outcome.failed:
         typer.echo(f"failures are logged in {out}/failures.jsonl; re-run to retry them")
+    if outcome.locked:
+        typer.echo(f"{len(outcome.locked)} runs were left to another process running them")
     if report:
         path = write_report(out)
         typer.echo(f"wrote {path}")

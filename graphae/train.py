@@ -35,7 +35,15 @@ from graphae.data.split import (
     random_link_split,
     sample_negatives,
 )
+from graphae.device_eval import (
+    ForwardCapture,
+    device_link_metrics,
+    forward_reusable,
+    import_in_background,
+    roc_auc,
+)
 from graphae.errors import GraphaeError, TrainingInterrupted
+from graphae.evaluate import OGB_METRICS
 from graphae.globalstate import keeps_global_state
 from graphae.models import GraphAutoEncoder, resolve_decoders
 from graphae.models import build_model as _build_model
@@ -438,30 +446,27 @@ def _peak_memory(device: torch.device) -> dict[str, int]:
 
 @torch.no_grad()
 def score_pairs(
-    model: GraphAutoEncoder, z: Tensor, pairs: Tensor, edge_index: Tensor, chunk: int = 1 << 20
+    model: GraphAutoEncoder,
+    z: Tensor,
+    pairs: Tensor,
+    edge_index: Tensor,
+    chunk: int = 1 << 20,
+    to_cpu: bool = True,
 ) -> Tensor:
-    """Decoder logits of ``pairs`` ``(2, P)`` in chunks, returned on the CPU as ``(P,)``."""
+    """Decoder logits of ``pairs`` ``(2, P)`` in chunks, as ``(P,)`` float32 on the CPU
+    (``to_cpu=False``: on ``z``'s device, no host transfer)."""
     out = [
-        model.score(z, pairs[:, i : i + chunk], edge_index).float().cpu()
+        model.score(z, pairs[:, i : i + chunk], edge_index).float()
         for i in range(0, pairs.size(1), chunk)
     ]
-    return torch.cat(out) if out else torch.empty(0)
+    scores = torch.cat(out) if out else torch.empty(0, device=z.device)
+    return scores.cpu() if to_cpu else scores
 
 
 def _val_auc(pos: Tensor, neg: Tensor) -> float:
-    """Exact ROC AUC (ties count half) from two score vectors, in torch."""
-    scores = torch.cat([pos, neg])
-    ranks = torch.empty_like(scores)
-    order = scores.argsort()
-    ranks[order] = torch.arange(1, scores.numel() + 1, dtype=scores.dtype)
-    # average ranks of ties
-    uniq, inv = torch.unique(scores, return_inverse=True)
-    if uniq.numel() < scores.numel():
-        sums = torch.zeros_like(uniq).index_add_(0, inv, ranks)
-        counts = torch.zeros_like(uniq).index_add_(0, inv, torch.ones_like(ranks))
-        ranks = (sums / counts)[inv]
-    p, q = pos.numel(), neg.numel()
-    return float((ranks[:p].sum() - p * (p + 1) / 2) / (p * q))
+    """Exact ROC AUC (ties count half) of two score vectors, on their device
+    (:func:`graphae.device_eval.roc_auc`: one host transfer)."""
+    return roc_auc(pos, neg)
 
 
 @keeps_global_state
@@ -575,6 +580,58 @@ def fit(
         restore_rng(state.rng, gen)
         log.info("resuming after epoch %d of %d", state.epoch, config.epochs)
     notify(callbacks, "on_start", list(history))
+
+    def evaluate(epoch: int, record: dict[str, float], z: Tensor) -> None:
+        """Score the model after ``epoch`` from its embeddings ``z`` (on the device) into
+        ``record``; snapshot it when it is the best so far (the model must hold that epoch's
+        parameters)."""
+        nonlocal best, bad_evals
+        model.eval()
+        metric = OGB_METRICS.get(graph.meta.get("ogb_name") or "", "")
+        ks = (int(metric[5:]),) if config.select == "ogb" and metric.startswith("hits@") else ()
+        official: dict[str, float] = {}
+        if has_val:
+            with torch.no_grad():
+                val_pos = score_pairs(model, z, sp.val_pos, sp.mp_edge_index, to_cpu=False)
+                val_neg = score_pairs(model, z, sp.val_neg, sp.mp_edge_index, to_cpu=False)
+            link = device_link_metrics(val_pos, val_neg, ks)  # one host transfer
+            record["val/auc"] = link["auc"]
+            official = {f"hits@{k}": link[f"hits@{k}"] for k in ks}
+        score = record.get("val/auc", float("nan"))
+        if config.select == "probe":
+            score = record["val/probe"] = _val_probe(z, graph, config.seed)
+        elif config.select == "loss":  # lowest training loss (DGI's early stopping)
+            score = -record["loss"]
+        elif config.select == "last":
+            score = float(epoch)
+        elif config.select == "ogb":  # the official metric (e.g. Hits@20 for ogbl-ddi)
+            from graphae.evaluate import ogb_metrics
+
+            if not official:  # MRR / ROC-AUC datasets: OGB's own evaluator on the host
+                official = ogb_metrics(graph.meta["ogb_name"], val_pos.cpu(), val_neg.cpu())
+            record.update({f"val/{k}": float(v) for k, v in official.items()})
+            score = float(next(iter(official.values())))
+        if score > best["auc"]:
+            best = {
+                "auc": score,
+                "epoch": epoch,
+                "state": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            }
+            bad_evals = 0
+        else:
+            bad_evals += 1
+
+    # Where the training forward equals the eval-mode encode, epoch e is scored from epoch
+    # e+1's first forward (before its optimiser step) instead of encoding twice
+    # (graphae.device_eval); checked bit for bit once, then trusted.
+    capture = (
+        ForwardCapture(model.encoder, x, sp.mp_edge_index, sp.mp_edge_weight)
+        if forward_reusable(model, config, dist_ctx.active)
+        else None
+    )
+    pending: tuple[int, dict[str, float]] | None = None  # evaluation waiting for that forward
+    verified = False
+    import_in_background()  # the final probes' scikit-learn, while training runs
     t_train = time.perf_counter()
     bar = _progress_bar(config.epochs, progress)
     bar.update(start - 1)
@@ -586,6 +643,7 @@ def fit(
         opt.scale_lr(lr_factor(config.lr_schedule, epoch, config.epochs))
         losses = []
         parts: dict[str, list[float]] = {}
+        patience_out = False
         for pos, target in _batches(sp.train_pos, config.batch_size, gen, pos_target):
             neg = sample_negatives(
                 max(1, int(pos.size(1) * config.neg_ratio)), exclude, generator=gen
@@ -594,8 +652,28 @@ def fit(
             if dist_ctx.active:  # every rank drew the same global batch; score a shard
                 pos, neg = dist_ctx.shard(pos), dist_ctx.shard(neg)
                 target = dist_ctx.shard(target) if target is not None else None
+            if pending is not None:
+                capture.arm()  # type: ignore[union-attr]
             with autocast(device, config.precision):
                 loss, named = loss_fn(x, sp.mp_edge_index, sp.mp_edge_weight, pos, neg, target)
+            if pending is not None:  # the parameters are still those after epoch pending[0]
+                z_prev = capture.take()  # type: ignore[union-attr]
+                if z_prev is None or not verified:
+                    model.eval()
+                    with torch.no_grad():
+                        z_eval = model.encode(x, sp.mp_edge_index, sp.mp_edge_weight)
+                    if z_prev is None or not torch.equal(z_prev, z_eval):
+                        log.info("training forward differs from the eval encode; not reused")
+                        capture.remove()  # type: ignore[union-attr]
+                        capture = None
+                    verified, z_prev = True, z_eval
+                evaluate(*pending, z_prev)
+                notify(callbacks, "on_epoch", pending[1])  # its record is complete now
+                pending = None
+                model.train()
+                if config.patience and bad_evals >= config.patience:
+                    patience_out = True  # stop after that epoch: this step never happened
+                    break
             if not torch.isfinite(loss):
                 raise GraphaeError(
                     f"training diverged at epoch {epoch} (loss {loss.item()}); lower --lr"
@@ -606,52 +684,35 @@ def fit(
             losses.append(float(loss.detach()))
             for k, v in named.items():
                 parts.setdefault(k, []).append(v)
+        if patience_out:
+            log.info("early stop at epoch %d (best %d)", epochs_run, best["epoch"])
+            break
         epochs_run = epoch
         record = {"epoch": epoch, "loss": distributed.all_mean(dist_ctx, float(np.mean(losses)))}
         record.update({f"loss/{k}": float(np.mean(v)) for k, v in parts.items()})
+        stop = control is not None and control.should_stop(epoch)
+        save = (
+            epoch < config.epochs
+            and checkpoint_dir is not None
+            and bool(stop or (checkpoint_every and epoch % checkpoint_every == 0))
+        )
         if epoch % config.eval_every == 0 or epoch == config.epochs:
-            model.eval()
-            with torch.no_grad():
-                z = model.encode(x, sp.mp_edge_index, sp.mp_edge_weight)
-                if has_val:
-                    val_pos = score_pairs(model, z, sp.val_pos, sp.mp_edge_index)
-                    val_neg = score_pairs(model, z, sp.val_neg, sp.mp_edge_index)
-                    record["val/auc"] = _val_auc(val_pos, val_neg)
-            score = record.get("val/auc", float("nan"))
-            if config.select == "probe":
-                score = record["val/probe"] = _val_probe(z, graph, config.seed)
-            elif config.select == "loss":  # lowest training loss (DGI's early stopping)
-                score = -record["loss"]
-            elif config.select == "last":
-                score = float(epoch)
-            elif config.select == "ogb":  # the official metric (e.g. Hits@20 for ogbl-ddi)
-                from graphae.evaluate import ogb_metrics
-
-                official = ogb_metrics(graph.meta["ogb_name"], val_pos, val_neg)
-                record.update({f"val/{k}": float(v) for k, v in official.items()})
-                score = float(next(iter(official.values())))
-            if score > best["auc"]:
-                best = {
-                    "auc": score,
-                    "epoch": epoch,
-                    "state": {k: v.detach().clone() for k, v in model.state_dict().items()},
-                }
-                bad_evals = 0
+            if capture is not None and epoch < config.epochs and not stop and not save:
+                pending = (epoch, record)  # scored from the next step's forward
             else:
-                bad_evals += 1
+                model.eval()
+                with torch.no_grad():
+                    z = model.encode(x, sp.mp_edge_index, sp.mp_edge_weight)
+                evaluate(epoch, record, z)
         history.append(record)
-        notify(callbacks, "on_epoch", record)
+        if pending is None or pending[1] is not record:  # else notified once it is scored
+            notify(callbacks, "on_epoch", record)
         bar.update(1)
         bar.set_postfix(loss=f"{record['loss']:.4f}", val_auc=f"{best['auc']:.4f}")
         if config.patience and bad_evals >= config.patience:
             log.info("early stop at epoch %d (best %d)", epoch, best["epoch"])
             break
-        stop = control is not None and control.should_stop(epoch)
-        if (
-            epoch < config.epochs
-            and checkpoint_dir is not None
-            and (stop or (checkpoint_every and epoch % checkpoint_every == 0))
-        ):
+        if save:
             save_training_state(
                 checkpoint_dir,
                 TrainingState(
@@ -675,6 +736,8 @@ def fit(
             raise TrainingInterrupted(epoch, config.epochs, checkpoint_dir)
     if control is not None:
         control.running = False
+    if capture is not None:
+        capture.remove()
     bar.close()
     train_time = time.perf_counter() - t_train
     if best["state"] is not None:

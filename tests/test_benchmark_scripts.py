@@ -50,3 +50,23 @@ def test_high_water_mark_reset_forgets_an_earlier_peak() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     high, after = map(int, out.stdout.split())
     assert high - after > 200 * 1024  # KiB
+
+
+def test_speed_benchmark_device_rows_and_json(tmp_path: Path) -> None:
+    """The --device path (run on CUDA by benchmarks/gpu_checks.sh) on a tiny graph on CPU:
+    all three models time, and the JSON has the keys the issue asks for."""
+    import json
+
+    import torch
+
+    speed = script("speed_vs_pyg")
+    rows = speed.device_rows(["tiny-synthetic"], torch.device("cpu"), 1, 0, None)
+    out = tmp_path / "speed.md"
+    speed.write_device_results(rows, torch.device("cpu"), out, "python speed_vs_pyg.py")
+    (obj,) = json.loads(out.with_suffix(".json").read_text())
+    for key in ("graph", "nodes", "edges", "pyg_ms", "pyg_strong_ms", "graphae_ms",
+                "pyg_strong_peak_mib", "graphae_peak_mib", "device_name"):  # fmt: skip
+        assert key in obj, key
+    assert obj["graph"] == "tiny-synthetic" and obj["nodes"] == 2000
+    assert all(obj[k] > 0 for k in ("pyg_ms", "pyg_strong_ms", "graphae_ms"))
+    assert "| tiny-synthetic | 2,000 |" in out.read_text()

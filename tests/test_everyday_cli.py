@@ -385,7 +385,8 @@ def test_callbacks_see_every_epoch_and_the_result() -> None:
             self.events.append(("start", len(history)))
 
         def on_epoch(self, record: dict) -> None:
-            self.events.append(("epoch", record["epoch"]))
+            # scored before it is delivered, also when the next step's forward scores it
+            self.events.append(("epoch", record["epoch"], "val/auc" in record))
 
         def on_end(self, result: object) -> None:
             self.events.append(("end", result.best_epoch))  # type: ignore[attr-defined]
@@ -395,7 +396,7 @@ def test_callbacks_see_every_epoch_and_the_result() -> None:
     run = fit(RunConfig(graph="ring", epochs=4, device="cpu"), graph=g, callbacks=[rec, object()])
     assert rec.events == [
         ("start", 0),
-        *[("epoch", e) for e in (1, 2, 3, 4)],
+        *[("epoch", e, True) for e in (1, 2, 3, 4)],
         ("end", run.result.best_epoch),
     ]
 

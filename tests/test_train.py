@@ -32,7 +32,8 @@ def two_communities(n: int = 10, seed: int = 0) -> Graph:
 
 
 def quick(**kw: object) -> RunConfig:
-    base = {"dataset": "blocks", "epochs": 30, "val_ratio": 0.1, "test_ratio": 0.2, "patience": 0}
+    base = {"dataset": "blocks", "epochs": 30, "val_ratio": 0.1, "test_ratio": 0.2, "patience": 0,
+            "device": "cpu"}  # fmt: skip  # exact CPU expectations: pinned (device auto -> cuda)
     base.update(kw)
     return RunConfig(**base)  # type: ignore[arg-type]
 

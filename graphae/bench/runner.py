@@ -15,7 +15,16 @@ Layout of a sweep folder ``OUT``::
 A run is finished when its folder exists (it only ever appears complete, see
 :func:`graphae.rundir.write_atomic_folder`). Re-running the same command skips
 finished runs and retries failed ones, so a crash or Ctrl-C loses at most the
-run in progress. A lock file stops two processes from writing one sweep folder.
+run in progress.
+
+Locks are per run (``OUT/.locks/<run_id>.lock``, pid and host): several
+processes -- ``--jobs N`` workers, or two ``graphae bench`` commands on one
+folder -- share a sweep, each run being done by whoever locks it first; a lock
+whose process is gone is taken over. With ``jobs > 1`` the runs go to N worker
+processes (spawned, one CUDA context each); runs on ``auto``/``cuda`` are
+spread round-robin over the visible CUDA devices (worker i on
+``cuda:(i mod devices)``), on CPU every worker runs on the CPU with
+``cpu_count // N`` threads at most.
 """
 
 from __future__ import annotations
@@ -23,11 +32,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as _dt
+import functools
 import json
 import logging
 import os
 import re
 import shutil
+import signal
 import socket
 import time
 import traceback
@@ -50,7 +61,8 @@ __all__ = ["SweepOutcome", "finished_runs", "read_failures", "run_one", "run_swe
 
 log = logging.getLogger(__name__)
 
-LOCK = ".bench.lock"
+LOCK = ".bench.lock"  # the whole-sweep lock of earlier versions (still honoured)
+RUN_LOCKS = ".locks"
 FAILURES = "failures.jsonl"
 SWEEP = "sweep.json"
 _STALE = re.compile(r"^\..+\.(tmp|old)-[0-9a-f]{8}$")
@@ -67,6 +79,7 @@ class SweepOutcome:
         failed: ``run_id -> error line`` of runs that failed in this call.
         skipped_datasets: Optional datasets left out (files absent).
         seconds: Wall time of this call.
+        locked: Ids of runs another live process was running (left to it).
     """
 
     total: int = 0
@@ -75,6 +88,7 @@ class SweepOutcome:
     failed: dict[str, str] = field(default_factory=dict)
     skipped_datasets: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    locked: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -124,16 +138,19 @@ def read_failures(out: Path) -> list[dict[str, Any]]:
 
 def _record_failure(out: Path, run: RunSpec, e: BaseException, attempt: int) -> str:
     line = _error_line(e)
-    rec = {
-        "run_id": run.run_id,
-        "time": _now(),
-        "attempt": attempt,
-        "error": line,
-        "traceback": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
-    }
-    with open(Path(out) / FAILURES, "a") as f:
-        f.write(json.dumps(rec) + "\n")
+    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    _append_failure(out, run.run_id, line, tb, attempt)
     return line
+
+
+def _append_failure(out: Path, run_id: str, line: str, tb: str, attempt: int) -> None:
+    """One JSON line in ``OUT/failures.jsonl``, appended in a single write (safe to share)."""
+    rec = {"run_id": run_id, "time": _now(), "attempt": attempt, "error": line, "traceback": tb}
+    fd = os.open(Path(out) / FAILURES, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(rec) + "\n").encode())
+    finally:
+        os.close(fd)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -181,6 +198,59 @@ def sweep_lock(out: Path) -> Iterator[None]:
         path.unlink(missing_ok=True)
 
 
+def _live_holder(path: Path) -> dict[str, Any] | None:
+    """The holder recorded in a lock file if that process may still be alive, else None."""
+    try:
+        holder = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    pid = int(holder.get("pid", 0) or 0)
+    if not pid:
+        return None
+    if holder.get("host") != socket.gethostname() or _pid_alive(pid):
+        return holder
+    return None
+
+
+def _refuse_old_sweep_lock(out: Path) -> None:
+    """An older graphae holding the whole-sweep lock: do not write beside it."""
+    holder = _live_holder(Path(out) / LOCK)
+    if holder is not None and int(holder.get("pid", 0)) != os.getpid():
+        raise GraphaeError(
+            f"another graphae bench (pid {holder.get('pid')} on {holder.get('host')}) is writing "
+            f"{out}; wait for it, or delete {Path(out) / LOCK} if that process is gone"
+        )
+
+
+@contextlib.contextmanager
+def run_lock(out: Path, run_id: str) -> Iterator[bool]:
+    """Hold ``OUT/.locks/<run_id>.lock`` for the block; yields False (and holds nothing)
+    when a live process holds it. A lock left by a dead process is taken over."""
+    folder = Path(out) / RUN_LOCKS
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{run_id}.lock"
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "since": _now()}
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if _live_holder(path) is not None:
+                yield False
+                return
+            path.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as f:
+            json.dump(me, f)
+        break
+    else:  # pragma: no cover - lost two races in a row
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def _check_out(out: Path) -> None:
     if not out.exists():
         return
@@ -194,12 +264,16 @@ def _check_out(out: Path) -> None:
 
 
 def _clean_stale(out: Path) -> None:
-    """Remove temporary folders a killed process left under ``OUT/runs`` (ours only)."""
+    """Remove temporary folders a killed process left under ``OUT/runs`` (ours only; never
+    those of a run another live process holds the lock of)."""
     runs = out / "runs"
     if not runs.is_dir():
         return
     for p in runs.iterdir():
         if p.is_dir() and _STALE.match(p.name):
+            run_id = re.sub(r"\.(tmp|old)-[0-9a-f]{8}$", "", p.name[1:])
+            if _live_holder(out / RUN_LOCKS / f"{run_id}.lock") is not None:
+                continue
             log.info("removing %s left by an interrupted run", p.name)
             shutil.rmtree(p, ignore_errors=True)
 
@@ -220,7 +294,7 @@ def _write_sweep(out: Path, spec: SweepSpec, runs: list[RunSpec], skipped: list[
         "skipped_datasets": skipped,
         "runs": [r.labels() for r in runs],
     }
-    tmp = path.with_name(f".{SWEEP}.tmp")
+    tmp = path.with_name(f".{SWEEP}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(info, indent=1))
     os.replace(tmp, path)
     if spec.text:
@@ -432,6 +506,7 @@ def run_sweep(
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
     run_fn: Callable[..., dict[str, Any]] = run_one,
+    jobs: int = 1,
 ) -> SweepOutcome:
     """Run every unfinished run of a sweep.
 
@@ -448,7 +523,8 @@ def run_sweep(
         data_root: Override every run's data root (run ids do not change).
         progress: Show a progress bar over the sweep (done/total, ETA) and per run.
         echo: Called with one line per finished or failed run (the CLI prints it).
-        run_fn: The per-run function (tests substitute it).
+        run_fn: The per-run function (tests substitute it; picklable when ``jobs > 1``).
+        jobs: Worker processes running independent runs at once (1: in this process).
 
     Returns:
         The :class:`SweepOutcome`.
@@ -483,47 +559,180 @@ def run_sweep(
         for name in skipped:
             say(f"(skipped: dataset {name} is optional and its files are absent)")
         return outcome
+    if jobs < 1:
+        raise GraphaeError(f"--jobs must be >= 1, got {jobs}")
     _check_out(out)
     out.mkdir(parents=True, exist_ok=True)
-    with sweep_lock(out):
-        _clean_stale(out)
-        _write_sweep(out, spec, runs, skipped)
-        todo = [r for r in selected if r.run_id not in done]
-        if not retry_failed:
-            todo = [r for r in todo if r.run_id not in failed_before]
-        if max_runs is not None:
-            todo = todo[:max_runs]
-        attempts: dict[str, int] = {}
-        for f in read_failures(out):
-            attempts[f["run_id"]] = attempts.get(f["run_id"], 0) + 1
-        graphs = _GraphCache()
-        bar = _sweep_bar(outcome.total, outcome.already_done, spec.name, progress)
-        try:
+    _refuse_old_sweep_lock(out)
+    _clean_stale(out)
+    _write_sweep(out, spec, runs, skipped)
+    todo = [r for r in selected if r.run_id not in done]
+    if not retry_failed:
+        todo = [r for r in todo if r.run_id not in failed_before]
+    if max_runs is not None:
+        todo = todo[:max_runs]
+    attempts: dict[str, int] = {}
+    for f in read_failures(out):
+        attempts[f["run_id"]] = attempts.get(f["run_id"], 0) + 1
+    bar = _sweep_bar(outcome.total, outcome.already_done, spec.name, progress)
+
+    def finished(run: RunSpec, status: str, payload: Any) -> None:
+        """Book one run's outcome (``ok``, ``failed``, ``locked`` or ``done``)."""
+        if status == "failed":
+            line, tb, exc = payload
+            attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
+            _append_failure(out, run.run_id, line, tb, attempts[run.run_id])
+            outcome.failed[run.run_id] = line
+            log.warning("run %s failed: %s", run.run_id, line)
+            _write(bar, say, f"FAILED {run.run_id}: {line}")
+            if fail_fast:
+                raise exc if isinstance(exc, BaseException) else GraphaeError(line)
+        elif status == "ok":
+            outcome.ran.append(run.run_id)
+            rec = payload
+            msg = (
+                _headline(rec)
+                if rec.get("status", "ok") == "ok"
+                else f"skipped: {rec.get('reason')}"
+            )
+            _write(bar, say, f"done   {run.run_id} ({rec.get('seconds', 0):.1f} s) {msg}")
+        elif status == "done":  # another process finished it meanwhile
+            outcome.already_done += 1
+        else:
+            outcome.locked.append(run.run_id)
+            _write(bar, say, f"locked {run.run_id}: another process is running it")
+        bar.update(1)
+
+    try:
+        if jobs == 1:
+            graphs = _GraphCache()
             for run in todo:
                 bar.set_description(f"{spec.name} {run.dataset} {run.decoder or run.baseline}")
-                try:
-                    graph = graphs.get(run.config)
-                    rec = run_fn(
-                        run, graph, out, layers=spec.layers, save=spec.save, progress=progress
-                    )
-                except Exception as e:  # one failed run must not stop the sweep
-                    attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
-                    line = _record_failure(out, run, e, attempts[run.run_id])
-                    outcome.failed[run.run_id] = line
-                    log.warning("run %s failed: %s", run.run_id, line)
-                    _write(bar, say, f"FAILED {run.run_id}: {line}")
-                    if fail_fast:
-                        raise
-                else:
-                    outcome.ran.append(run.run_id)
-                    status = rec.get("status", "ok")
-                    msg = _headline(rec) if status == "ok" else f"skipped: {rec.get('reason')}"
-                    _write(bar, say, f"done   {run.run_id} ({rec.get('seconds', 0):.1f} s) {msg}")
-                bar.update(1)
-        finally:
-            bar.close()
-            outcome.seconds = time.perf_counter() - t0
+                status, payload = _run_locked(
+                    run, out, graphs, spec.layers, spec.save, progress, run_fn, catch=not fail_fast
+                )
+                finished(run, status, payload)
+        elif todo:
+            _run_parallel(todo, out, spec, jobs, run_fn, finished)
+    finally:
+        bar.close()
+        outcome.seconds = time.perf_counter() - t0
     return outcome
+
+
+def _run_locked(
+    run: RunSpec,
+    out: Path,
+    graphs: _GraphCache,
+    layers: dict[str, bool],
+    save: dict[str, bool],
+    progress: bool,
+    run_fn: Callable[..., dict[str, Any]],
+    catch: bool = True,
+) -> tuple[str, Any]:
+    """One run under its lock: ``("ok", record)``, ``("failed", (line, traceback, exc))``,
+    ``("locked", None)`` (a live process holds it) or ``("done", None)`` (finished meanwhile)."""
+    with run_lock(out, run.run_id) as mine:
+        if not mine:
+            return "locked", None
+        if is_finished(out, run.run_id):
+            return "done", None
+        try:
+            graph = graphs.get(run.config)
+            return "ok", run_fn(run, graph, out, layers=layers, save=save, progress=progress)
+        except Exception as e:  # one failed run must not stop the sweep
+            if not catch:
+                attempts = 1 + sum(f["run_id"] == run.run_id for f in read_failures(out))
+                _record_failure(out, run, e, attempts)
+                raise
+            tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+            return "failed", (_error_line(e), tb, e)
+
+
+# --------------------------------------------------------------------------- --jobs N
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_devices(runs: list[RunSpec]) -> list[str]:
+    """``cuda:0 .. cuda:(n-1)`` when some run asks for auto/cuda and CUDA is there, else []."""
+    wants = any(r.config.device in ("auto", "cuda") for r in runs)
+    if wants and torch.cuda.is_available():
+        return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    return []
+
+
+def _worker_init(counter: Any, devices: list[str], threads: int) -> None:
+    """A worker process: its index and device, a graph cache, no SIGINT, dies with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    with contextlib.suppress(Exception):  # Linux: SIGTERM when the parent dies
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), threads)))
+    _WORKER.update(
+        index=index, device=devices[index % len(devices)] if devices else None, graphs=_GraphCache()
+    )
+
+
+def _worker_run(
+    run: RunSpec,
+    out: Path,
+    layers: dict[str, bool],
+    save: dict[str, bool],
+    run_fn: Callable[..., dict[str, Any]],
+) -> tuple[str, Any]:
+    device = _WORKER.get("device")
+    if device is not None and run.config.device in ("auto", "cuda"):
+        run = dataclasses.replace(run, config=run.config.replace(device=device))
+    status, payload = _run_locked(run, out, _WORKER["graphs"], layers, save, False, run_fn)
+    if status == "failed":  # the exception travels back only if it pickles
+        import pickle
+
+        line, tb, exc = payload
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            exc = None
+        payload = (line, tb, exc)
+    return status, payload
+
+
+def _run_parallel(
+    todo: list[RunSpec],
+    out: Path,
+    spec: SweepSpec,
+    jobs: int,
+    run_fn: Callable[..., dict[str, Any]],
+    finished: Callable[[RunSpec, str, Any], None],
+) -> None:
+    """Run ``todo`` in ``jobs`` spawned worker processes, booking each as it ends."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # CUDA-safe; each worker imports graphae afresh
+    jobs = min(jobs, len(todo))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    counter = ctx.Value("i", 0)
+    pool = ctx.Pool(
+        jobs, initializer=_worker_init, initargs=(counter, _worker_devices(todo), threads)
+    )
+    task = functools.partial(
+        _worker_run, out=out, layers=spec.layers, save=spec.save, run_fn=run_fn
+    )
+    try:
+        results = pool.imap(task, todo)
+        for run in todo:  # in submission order; the workers run ahead
+            status, payload = next(results)
+            finished(run, status, payload)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C, fail_fast: stop the workers (their locks go stale)
+        raise
+    finally:
+        pool.join()
 
 
 def _write(bar: Any, say: Callable[[str], None], line: str) -> None:
