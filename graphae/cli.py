@@ -230,10 +230,30 @@ def train(
     lr_schedule: Annotated[
         str,
         typer.Option(
-            help="Learning-rate schedule: constant, or cosine (decays from --lr towards 0 "
-            "over --epochs, as GraphMAE)."
+            help="Learning-rate schedule: constant, cosine (decays from --lr towards 0 "
+            "over --epochs, as GraphMAE) or linear (Refined GAE's linear decay)."
         ),
     ] = "constant",
+    lr_decay_every: Annotated[
+        int, typer.Option(help="Epochs between updates of --lr-schedule linear.")
+    ] = 1,
+    grad_clip: Annotated[
+        float | None,
+        typer.Option(help="Clip the gradients' total L2 norm to this every step (default: off)."),
+    ] = None,
+    grad_clip_scope: Annotated[
+        str,
+        typer.Option(
+            help="--grad-clip over all parameters (global) or per part: codes, encoder, "
+            "decoders (parts)."
+        ),
+    ] = "global",
+    mask_target_edges: Annotated[
+        bool,
+        typer.Option(
+            help="Remove each batch's target edges from the message-passing graph of that step."
+        ),
+    ] = False,
     epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 400,
     patience: Annotated[
         int, typer.Option(help="Early-stopping patience in evaluations (0: off).")
@@ -431,6 +451,10 @@ def train(
             code_lr=code_lr,
             objective=objective,
             objective_options=_parse_options(objective_option, "--objective-option"),
+            mask_target_edges=mask_target_edges,
+            lr_decay_every=lr_decay_every,
+            grad_clip=grad_clip,
+            grad_clip_scope=grad_clip_scope,
         )
     )
     check_out_dir(out, force)  # fail before training, not after
