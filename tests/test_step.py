@@ -386,3 +386,16 @@ def test_sweep_specs_take_hybrid_and_recipe_options() -> None:
     with pytest.raises(GraphaeError, match="valid options"):
         parse_spec({"datasets": ["Cora"], "encoders": [{"name": "gcn", "options": {"x": 1}}],
                     "decoders": ["inner_product"]})  # fmt: skip
+
+
+def test_mlp_decoder_layer_norm_after_the_residual() -> None:
+    torch.manual_seed(0)
+    dec = MLPDecoder(3, width=3, depth=1, residual=True, norm="layer")
+    z = torch.randn(4, 3)
+    pairs = torch.tensor([[0, 1], [2, 3]])
+    h0 = z[pairs[0]] * z[pairs[1]]
+    lin, out = dec.lins
+    h = torch.relu(nn.functional.layer_norm(lin(h0) + h0, (3,)))  # LayerNorm starts at 1, 0
+    assert torch.allclose(dec(z, pairs), out(h).squeeze(-1), atol=1e-6)
+    assert dec.num_parameters() == (9 + 3) + (3 + 1) + 2 * 3
+    assert "norms.0.weight" not in MLPDecoder(3, width=3).state_dict()  # default: no norm

@@ -42,7 +42,13 @@ import torch
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
-from graphae.nn.encoders import Encoder, call_factory, channel_sizes, make_activation
+from graphae.nn.encoders import (
+    Encoder,
+    call_factory,
+    channel_sizes,
+    make_activation,
+    make_norm,
+)
 from graphae.nn.propagation import PropagationCache
 from graphae.registry import Registry
 
@@ -253,6 +259,8 @@ class MLPDecoder(StructureDecoder):
     of each hidden layer, ``h_0`` included; ``"hidden"`` on each hidden layer's
     output after its activation (the inputs of the later layers and of the
     output layer, never ``h_0``), as OGB's ``LinkPredictor`` and Refined GAE do.
+    ``norm="layer"`` (or ``"batch"``) normalises each hidden layer after the
+    residual, before the activation (Refined GAE's ``--norm`` predictor).
     """
 
     def __init__(
@@ -266,6 +274,7 @@ class MLPDecoder(StructureDecoder):
         directed: bool = False,
         residual: bool = False,
         dropout_at: str = "input",
+        norm: str | None = None,
     ) -> None:
         super().__init__()
         if mode not in ("hadamard", "concat"):
@@ -292,15 +301,22 @@ class MLPDecoder(StructureDecoder):
         sizes = [first] + [width] * depth + [1]
         self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
         self.acts = nn.ModuleList(make_activation(activation, width) for _ in range(depth))
+        self.norms = (
+            nn.ModuleList(make_norm(norm, width) for _ in range(depth))
+            if norm not in (None, "none")
+            else None
+        )
 
     def _mlp(self, h: Tensor) -> Tensor:
         h0 = h
-        for lin, act in zip(self.lins[:-1], self.acts, strict=True):
+        for i, (lin, act) in enumerate(zip(self.lins[:-1], self.acts, strict=True)):
             if self.dropout_at == "input":
                 h = nn.functional.dropout(h, self.dropout, self.training)
             h = lin(h)
             if self.residual:
                 h = h + h0
+            if self.norms is not None:
+                h = self.norms[i](h)
             h = act(h)
             if self.dropout_at == "hidden":
                 h = nn.functional.dropout(h, self.dropout, self.training)
@@ -593,7 +609,7 @@ def _bilinear(in_channels: int, directed: bool = False, diagonal: bool = False) 
     "mlp",
     "structure",
     "MLP on z_u⊙z_v (mode=hadamard) or [z_u,z_v] (mode=concat); depth, width, dropout, "
-    "residual, dropout_at",
+    "residual, dropout_at, norm",
 )
 def _mlp(
     in_channels: int,
@@ -606,6 +622,7 @@ def _mlp(
     activation: str = "relu",
     residual: bool = False,
     dropout_at: str = "input",
+    norm: str | None = None,
 ) -> Decoder:
     return MLPDecoder(
         in_channels,
@@ -617,6 +634,7 @@ def _mlp(
         directed,
         residual,
         dropout_at,
+        norm,
     )
 
 
