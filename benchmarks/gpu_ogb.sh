@@ -19,7 +19,9 @@
 #          carry=[".devdata", ".whl"], timeout_s=600)
 #    SPEC, SEEDS (space-separated), BUDGET_S (seconds for the seeds, default
 #    480), optional ONLY (a regex every run id must also match, e.g. 'mlp-d8').
-#    EXTRA_SET may hold RunConfig overrides for a smoke, e.g. EXTRA_SET='epochs=2';
+#    EXTRA_SET may hold overrides for a smoke: KEY=VALUE sets train.KEY, a dotted
+#    key any spec path, ~KEY deletes one, e.g.
+#    EXTRA_SET='epochs=2 encoders.0.options.input_channels=8 ~encoders.0.options.table_init';
 #    DEVICE (default cuda) and PYTHON (default python3) let it run on a CPU too.
 # 3. Here, with the files that came back:
 #      python benchmarks/ogb_ddi_gpu.py merge <files_at>/ogb-ddi-gpu.json \
@@ -63,9 +65,18 @@ if [[ -n "${EXTRA_SET:-}" ]]; then  # a smoke: the spec with some train fields o
 import sys, yaml
 src, dst, sets = sys.argv[1:]
 spec = yaml.safe_load(open(src))
-for item in sets.split():
-    k, v = item.split("=", 1)
-    spec["train"][k] = yaml.safe_load(v)
+for item in sets.split():  # KEY=VALUE sets train.KEY, a dotted KEY any path; ~KEY deletes
+    k, _, v = item.partition("=")
+    drop = k.startswith("~")
+    k = k.lstrip("~")
+    *path, last = k.split(".") if "." in k else ["train", k]
+    node = spec
+    for part in path:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if drop:
+        node.pop(last, None)
+    else:
+        node[last] = yaml.safe_load(v)
 spec["name"] = spec["name"] + "-smoke"
 yaml.safe_dump(spec, open(dst, "w"))
 EOF

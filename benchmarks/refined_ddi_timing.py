@@ -110,12 +110,15 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
 
     step(batches[0][0])  # warm-up (caches, allocator)
     sync()
-    times = []
+    times, cpu = [], []
+    load = [os.getloadavg()[0]]
     for pos, _ in batches[1 : 1 + steps]:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         step(pos)
         sync()
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    load.append(os.getloadavg()[0])
     model.eval()
     t = time.perf_counter()
     with torch.no_grad():
@@ -129,6 +132,8 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
         "steps_timed": len(times),
         "seconds_per_step": per_step,
         "step_seconds": times,
+        "step_process_cpu_seconds": cpu,
+        "load_average_1min_before_after": load,
         "steps_per_epoch": len(batches),
         "epoch_train_seconds_at_measured_rate": per_step * len(batches),
         "validation_pass_seconds": val,
@@ -182,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             f"| training steps timed (after 1 warm-up) | {res['steps_timed']} |",
             f"| seconds per training step (mean) | {res['seconds_per_step']:.2f} |",
             f"| each step (s) | {', '.join(f'{s:.2f}' for s in res['step_seconds'])} |",
+            f"| each step's process CPU time (s) | "
+            f"{', '.join(f'{s:.2f}' for s in res['step_process_cpu_seconds'])} |",
+            f"| machine load (1-min average, before / after the timed steps) | "
+            f"{' / '.join(f'{x:.1f}' for x in res['load_average_1min_before_after'])} |",
             f"| steps per epoch | {res['steps_per_epoch']} |",
             f"| one epoch's training at the measured step rate (s) | {h:.0f} "
             f"(= {h / 60:.1f} min; {math.ceil(h * 500 / 3600)} h for 500 epochs) |",

@@ -162,3 +162,22 @@ def test_refined_spec_runs_end_to_end_into_per_seed_records(tmp_path: Path) -> N
         "| refined-gae-ddi | refined-gcn-codes / refined-mlp8-res / refined | 2 | 0,1 | cpu |" in md
     )
     assert "94.43 ± 0.57" in md
+
+
+def test_timing_script_times_real_steps(tmp_path: Path) -> None:
+    write_replica(tmp_path / "ogb", "ogbl-ddi")
+    timing = script("refined_ddi_timing")
+    cfg, dropped = timing.refined_config(device="cpu")
+    assert dropped == ([] if "table_init" in HYBRID_OPTIONS else ["table_init"])
+    cfg = cfg.replace(
+        encoder_options={**cfg.encoder_options, "input_channels": 8},
+        decoder_options={**cfg.decoder_options, "width": 8},
+        hidden_channels=8,
+        out_channels=8,
+        batch_size=32,
+        precision="fp32",
+    )
+    res = timing.time_steps(cfg, 2, str(tmp_path))
+    assert res["steps_timed"] == 2 and res["steps_per_epoch"] == 5  # 140 training edges / 32
+    assert res["seconds_per_step"] > 0 and len(res["step_process_cpu_seconds"]) == 2
+    assert res["epoch_train_seconds_at_measured_rate"] == pytest.approx(5 * res["seconds_per_step"])
