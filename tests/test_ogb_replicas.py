@@ -6,7 +6,6 @@ on the GPU."""
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -154,8 +153,9 @@ def test_citation2_scale_mrr_on_gpu_in_chunks() -> None:
     neg_pairs = torch.stack([src.repeat_interleave(k), negs.reshape(-1)])  # (2, 86.6M) on device
     neg = score_pairs(model, z, neg_pairs, None).view(p, k)
     peak = torch.cuda.max_memory_allocated(dev) - base
-    # the pairs (1.4 GB) plus one 2^20-pair chunk of 5 layers' activations; never all 86.6M at once
-    assert peak < neg_pairs.numel() * 8 + 4 * 2**30, peak
+    # the pairs (1.4 GB) plus a few (2^20, 256) activations of one chunk (1 GiB each);
+    # scoring all 86.6M pairs at once would need 89 GB for z_u alone
+    assert peak < neg_pairs.numel() * 8 + 8 * 2**30, peak
     mrr = ogb_metrics("ogbl-citation2", pos, neg)["mrr"]
     # reference: rank of each positive among its own negatives (optimistic + pessimistic) / 2
     higher = (neg > pos[:, None]).sum(1).double()
@@ -163,7 +163,6 @@ def test_citation2_scale_mrr_on_gpu_in_chunks() -> None:
     want = float((1.0 / (1 + higher + ties / 2)).mean())
     assert mrr == pytest.approx(want, rel=1e-3)
     assert 0 < mrr < 1 and math.isfinite(mrr)
-    assert os.environ.get("CUDA_VISIBLE_DEVICES", "") != "none"
     assert np.isfinite(neg.numpy()).all()
 
 
