@@ -156,7 +156,7 @@ def forward_reusable(model: nn.Module, config: Any, sharded: bool) -> bool:
     if config.variational or config.objective != "reconstruction":
         return False
     noisy = (config.edge_mask, config.edge_dropout, config.feature_mask, config.feature_noise)
-    if any(v > 0 for v in noisy) or config.dropout > 0:
+    if any(v > 0 for v in noisy) or config.dropout > 0 or config.mask_target_edges:
         return False
     encoder = getattr(model, "encoder", None)
     return isinstance(encoder, nn.Module) and not _has_train_only_behaviour(encoder)

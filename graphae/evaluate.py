@@ -238,7 +238,8 @@ def ogb_metrics(ogb_name: str, pos_scores: Any, neg_scores: Any) -> dict[str, fl
             ``"ogbl-ppa"`` (hits@100), ``"ogbl-citation2"`` (mrr).
         pos_scores: ``(P,)`` positive scores.
         neg_scores: ``(N,)`` shared negatives for Hits datasets; ``(P, K)`` for
-            MRR datasets.
+            MRR datasets, or those ``P · K`` scores flat, each positive's ``K``
+            in turn (the order of ``LinkSplit.val_neg`` / ``test_neg``).
 
     Returns:
         Keys matching :func:`link_metrics`: ``{"hits@20": ...}`` for Hits
@@ -257,7 +258,15 @@ def ogb_metrics(ogb_name: str, pos_scores: Any, neg_scores: Any) -> dict[str, fl
         )
     metric = OGB_METRICS[ogb_name]
     pos = torch.from_numpy(_scores(pos_scores, "pos_scores"))
-    neg = torch.from_numpy(_scores(neg_scores, "neg_scores", ndim=2 if metric == "mrr" else 1))
+    neg = _scores(neg_scores, "neg_scores", ndim=(1, 2) if metric == "mrr" else 1)
+    if metric == "mrr" and neg.ndim == 1:
+        if neg.size % pos.numel():
+            raise GraphaeError(
+                f"{neg.size} flat negative scores for {pos.numel()} positives; an MRR dataset "
+                "needs the same number K of negatives per positive, (P, K) or P·K in turn"
+            )
+        neg = neg.reshape(pos.numel(), -1)
+    neg = torch.from_numpy(neg)
     with contextlib.redirect_stdout(io.StringIO()):  # the Evaluator prints on some paths
         evaluator = Evaluator(name=ogb_name)
         res = evaluator.eval({"y_pred_pos": pos, "y_pred_neg": neg})

@@ -176,8 +176,19 @@ FLAGS: dict[str, Flag] = {
     "lr": Flag(_T, "Adam learning rate."),
     "lr_schedule": Flag(
         _T,
-        "Learning-rate schedule: constant, or cosine (decays from --lr towards 0 "
-        "over --epochs, as GraphMAE).",
+        "Learning-rate schedule: constant, cosine (decays from --lr towards 0 "
+        "over --epochs, as GraphMAE) or linear (Refined GAE's linear decay).",
+    ),
+    "lr_decay_every": Flag(_T, "Epochs between updates of --lr-schedule linear."),
+    "grad_clip": Flag(
+        _T, "Clip the gradients' total L2 norm to this every step (default: off)."
+    ),
+    "grad_clip_scope": Flag(
+        _T,
+        "--grad-clip over all parameters (global) or per part: codes, encoder, decoders (parts).",
+    ),
+    "mask_target_edges": Flag(
+        _T, "Remove each batch's target edges from the message-passing graph of that step."
     ),
     "weight_decay": Flag(_T, "Adam weight decay."),
     "epochs": Flag(_T, "Maximum epochs."),

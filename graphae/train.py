@@ -58,6 +58,7 @@ from graphae.rundir import (
     save_training_state,
 )
 from graphae.tracking import notify
+from graphae.step import TargetEdgeMask, clip_gradients, clip_groups
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ _RULES = {
     "out_channels": ">= 1",
     "num_layers": ">= 1",
     "lr": "> 0",
-    "lr_schedule": "constant or cosine",
+    "lr_schedule": "constant, cosine or linear",
     "dropout": "in [0, 1)",
     "eval_every": ">= 1",
     "patience": ">= 0; 0 turns early stopping off",
@@ -93,6 +94,9 @@ _RULES = {
     "prior_sigma": "> 0, or unset for no prior",
     "code_lr": "> 0, or unset for lr",
     "objective": "reconstruction, dgi, grace or bgrl",
+    "lr_decay_every": ">= 1 (and lr_schedule linear when not 1)",
+    "grad_clip": "> 0, or unset for no clipping",
+    "grad_clip_scope": "global or parts",
 }
 
 
@@ -100,7 +104,13 @@ _RULES = {
 WHERE_FIELDS = ("device", "data_root")
 #: Fields added after run records existed, with the value that reproduces the
 #: earlier behaviour; :meth:`RunConfig.identity` omits them at that value.
-LATER_FIELDS: dict[str, Any] = {"lr_schedule": "constant"}
+LATER_FIELDS: dict[str, Any] = {
+    "lr_schedule": "constant",
+    "mask_target_edges": False,
+    "lr_decay_every": 1,
+    "grad_clip": None,
+    "grad_clip_scope": "global",
+}
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,9 @@ class RunConfig:
         lr_schedule: ``"constant"``, or ``"cosine"``: every optimiser of the run
             (codes and θ included; not ARGA's discriminator) uses
             ``lr · (1 + cos(π (epoch − 1) / epochs)) / 2`` in epoch ``epoch``
-            (GraphMAE's schedule: the full rate in epoch 1, decaying towards 0).
+            (GraphMAE's schedule: the full rate in epoch 1, decaying towards 0),
+            or ``"linear"``: Refined GAE's linear decay to ``lr · 1e-4``, updated
+            every ``lr_decay_every`` epochs (:func:`graphae.autodecoder.lr_factor`).
         weight_decay: Adam weight decay.
         epochs: Maximum training epochs.
         patience: Stop after this many evaluations without a better validation AUC
@@ -197,6 +209,16 @@ class RunConfig:
         code_lr: Learning rate of the latent codes (SparseAdam); ``None``: ``lr``.
         objective_options: Options of that objective
             (:data:`graphae.contrastive.OBJECTIVE_OPTIONS`).
+        mask_target_edges: Remove each mini-batch's positive pairs (both
+            directions when undirected) from the message-passing graph of that
+            training step (Refined GAE's ``maskinput``; :class:`graphae.step.TargetEdgeMask`).
+        lr_decay_every: Epochs between the updates of the ``"linear"`` schedule
+            (1: every epoch; Refined GAE's default is 100).
+        grad_clip: Clip the gradients' total L2 norm to this before every
+            optimiser step (:func:`graphae.step.clip_gradients`); ``None``: off.
+        grad_clip_scope: ``"global"`` (one norm over every parameter) or
+            ``"parts"`` (latent tables, encoder and decoders clipped
+            separately, as Refined GAE does).
     """
 
     dataset: str | None = None
@@ -256,6 +278,10 @@ class RunConfig:
     alternate_every: int = 1
     prior_sigma: float | None = None
     code_lr: float | None = None
+    mask_target_edges: bool = False
+    lr_decay_every: int = 1
+    grad_clip: float | None = None
+    grad_clip_scope: str = "global"
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.graph is None):
@@ -293,6 +319,10 @@ class RunConfig:
             "prior_sigma": self.prior_sigma is None or self.prior_sigma > 0,
             "code_lr": self.code_lr is None or self.code_lr > 0,
             "objective": self.objective in ("reconstruction", "dgi", "grace", "bgrl"),
+            "lr_decay_every": self.lr_decay_every >= 1
+            and (self.lr_decay_every == 1 or self.lr_schedule == "linear"),
+            "grad_clip": self.grad_clip is None or self.grad_clip > 0,
+            "grad_clip_scope": self.grad_clip_scope in ("global", "parts"),
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -311,6 +341,12 @@ class RunConfig:
             resolve_options(self.objective, self.objective_options)
         elif self.objective_options:
             raise GraphaeError("objective_options apply to objective dgi, grace or bgrl only")
+        if self.mask_target_edges and (self.loss != "pairs" or self.edge_mask > 0):
+            raise GraphaeError(
+                "mask_target_edges hides each batch's sampled positive pairs: it needs the "
+                "sampled-pairs loss (loss='pairs') and no edge masking (edge_mask already hides "
+                "its own targets)"
+            )
         if self.reconstruct_weights and (self.loss != "pairs" or self.edge_mask > 0):
             raise GraphaeError(
                 "reconstruct_weights needs the sampled-pairs loss (loss='pairs') without "
@@ -552,6 +588,12 @@ def fit(
             "(val_ratio=0: every edge is trained on); select by probe, loss or last instead"
         )
     exclude = EdgeSet(sp.train_pos, graph.num_nodes, directed=split.directed)
+    target_mask = (
+        TargetEdgeMask(sp.mp_edge_index, sp.mp_edge_weight, graph.num_nodes, split.directed)
+        if config.mask_target_edges
+        else None
+    )
+    clip = clip_groups(model, config.grad_clip_scope) if config.grad_clip is not None else None
     gen = torch.Generator(device=device).manual_seed(config.seed)
     _warn_about_inputs(model, graph, config)
     pos_target = _positive_targets(sp, graph, config)
@@ -640,7 +682,7 @@ def fit(
     for epoch in range(start, config.epochs + 1):
         model.train()
         opt.begin_epoch(epoch)
-        opt.scale_lr(lr_factor(config.lr_schedule, epoch, config.epochs))
+        opt.scale_lr(lr_factor(config.lr_schedule, epoch, config.epochs, config.lr_decay_every))
         losses = []
         parts: dict[str, list[float]] = {}
         patience_out = False
@@ -649,13 +691,16 @@ def fit(
                 max(1, int(pos.size(1) * config.neg_ratio)), exclude, generator=gen
             )
             opt.zero_grad(set_to_none=True)
+            mp_ei, mp_ew = sp.mp_edge_index, sp.mp_edge_weight
+            if target_mask is not None:  # the global batch's targets leave the graph
+                mp_ei, mp_ew = target_mask(pos)
             if dist_ctx.active:  # every rank drew the same global batch; score a shard
                 pos, neg = dist_ctx.shard(pos), dist_ctx.shard(neg)
                 target = dist_ctx.shard(target) if target is not None else None
             if pending is not None:
                 capture.arm()  # type: ignore[union-attr]
             with autocast(device, config.precision):
-                loss, named = loss_fn(x, sp.mp_edge_index, sp.mp_edge_weight, pos, neg, target)
+                loss, named = loss_fn(x, mp_ei, mp_ew, pos, neg, target)
             if pending is not None:  # the parameters are still those after epoch pending[0]
                 z_prev = capture.take()  # type: ignore[union-attr]
                 if z_prev is None or not verified:
@@ -679,6 +724,9 @@ def fit(
                     f"training diverged at epoch {epoch} (loss {loss.item()}); lower --lr"
                 )
             loss.backward()
+            if clip is not None:
+                for group in clip:
+                    clip_gradients(group, config.grad_clip)  # type: ignore[arg-type]
             opt.step()
             named.update(model.extra_step())  # regulariser update (ARGA); no-op otherwise
             losses.append(float(loss.detach()))
@@ -869,6 +917,17 @@ def _warn_about_inputs(model: GraphAutoEncoder, graph: Graph, config: RunConfig)
             "cannot tell u->v from v->u; use --decoder bilinear, or mlp with "
             "--decoder-option mode=concat",
             graph.name,
+            config.decoder,
+        )
+    if (
+        config.mask_target_edges
+        and not getattr(model.encoder, "uses_graph", True)
+        and not getattr(dec, "needs_graph", False)
+    ):
+        log.warning(
+            "mask_target_edges has no effect: encoder %r and decoder %r do not propagate "
+            "over the graph",
+            config.encoder,
             config.decoder,
         )
     if graph.edge_weight is not None and not hasattr(model.encoder, "cache"):

@@ -189,7 +189,7 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     ),
     "unknown learning-rate schedule": (
         train_on(EDGES, "--lr-schedule", "step"),
-        ["--lr-schedule", "'step'", "'constant', 'cosine'"],
+        ["--lr-schedule", "'step'", "'constant', 'cosine', 'linear'"],
     ),
     "single node graph": (train_on("a,a\n"), ["e.csv", "single node"]),
     "no edges (only self loops)": (train_on("a,a\nb,b\n"), ["e.csv", "no edges"]),

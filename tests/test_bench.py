@@ -396,6 +396,7 @@ def test_spec_file_errors(tmp_path: Path) -> None:
 def test_repository_configs_open_with_their_command_and_parse() -> None:
     from graphae.nn.decoders import decoders
     from graphae.nn.encoders import encoders
+    from graphae.nn.latent import HYBRID_OPTIONS
 
     configs = sorted((REPO / "benchmarks" / "configs").glob("*.yaml"))
     assert {p.name for p in configs} >= {"capacity-planetoid.yaml", "capacity-ogb.yaml"}
@@ -406,6 +407,8 @@ def test_repository_configs_open_with_their_command_and_parse() -> None:
         ), first
         if "embedding" not in encoders.names() and "embedding" in path.read_text():
             continue  # the auto-decoder encoder (issue 4) is not registered yet
+        if "table_init" not in HYBRID_OPTIONS and "table_init:" in path.read_text():
+            continue  # the orthogonal table init (engineer i20's branch) is not merged yet
         spec = load_spec(path)
         assert spec.runs(skip_missing_optional=False)
     planetoid = load_spec(REPO / "benchmarks" / "configs" / "capacity-planetoid.yaml")

@@ -499,6 +499,10 @@ def _check_options(where: str, kind: str, name: str, options: Any) -> dict[str, 
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return dict(options)
     valid = [k for k in params if k not in context]
+    if kind == "encoder" and name != "embedding":  # learnable node tables (build_hybrid)
+        from graphae.nn.latent import HYBRID_OPTIONS
+
+        valid += [k for k in HYBRID_OPTIONS if k not in valid]
     for k in options:
         if k not in valid:
             raise GraphaeError(

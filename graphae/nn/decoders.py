@@ -42,7 +42,13 @@ import torch
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
-from graphae.nn.encoders import Encoder, call_factory, channel_sizes, make_activation
+from graphae.nn.encoders import (
+    Encoder,
+    call_factory,
+    channel_sizes,
+    make_activation,
+    make_norm,
+)
 from graphae.nn.propagation import PropagationCache
 from graphae.registry import Registry
 
@@ -245,6 +251,16 @@ class MLPDecoder(StructureDecoder):
     ``depth=0`` is a linear map of the pair feature (a weighted inner product
     plus bias). The concatenation is symmetrised — ``(f([u, v]) + f([v, u]))/2``
     — unless ``directed``. Capacity grows with ``depth × width``.
+
+    ``residual=True`` adds the pair feature ``h_0`` to every hidden layer before
+    its activation, ``h_{l+1} = act(W_l h_l + b_l + h_0)`` (Refined GAE's
+    residual MLP predictor; needs ``width`` equal to the pair-feature width).
+    ``dropout_at`` says where dropout goes: ``"input"`` (default) on the input
+    of each hidden layer, ``h_0`` included; ``"hidden"`` on each hidden layer's
+    output after its activation (the inputs of the later layers and of the
+    output layer, never ``h_0``), as OGB's ``LinkPredictor`` and Refined GAE do.
+    ``norm="layer"`` (or ``"batch"``) normalises each hidden layer after the
+    residual, before the activation (Refined GAE's ``--norm`` predictor).
     """
 
     def __init__(
@@ -256,24 +272,54 @@ class MLPDecoder(StructureDecoder):
         dropout: float = 0.0,
         activation: str = "relu",
         directed: bool = False,
+        residual: bool = False,
+        dropout_at: str = "input",
+        norm: str | None = None,
     ) -> None:
         super().__init__()
         if mode not in ("hadamard", "concat"):
             raise GraphaeError(f"mlp decoder: mode must be hadamard or concat, got {mode!r}")
         if depth < 0 or width < 1:
             raise GraphaeError(f"mlp decoder: need depth >= 0 and width >= 1, got {depth}, {width}")
+        if dropout_at not in ("input", "hidden"):
+            raise GraphaeError(
+                f"mlp decoder: dropout_at must be input or hidden, got {dropout_at!r}"
+            )
         self.mode = mode
         self.dropout = dropout
         self.symmetric = mode == "hadamard" or not directed
         self.directed = directed
         first = in_channels if mode == "hadamard" else 2 * in_channels
+        if residual and depth and width != first:
+            raise GraphaeError(
+                f"mlp decoder: residual=true adds the pair feature to every hidden layer, so "
+                f"width must equal its width {first} (the embedding width"
+                f"{' x 2 for mode=concat' if mode == 'concat' else ''}); got width={width}"
+            )
+        self.residual = bool(residual)
+        self.dropout_at = dropout_at
         sizes = [first] + [width] * depth + [1]
         self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
         self.acts = nn.ModuleList(make_activation(activation, width) for _ in range(depth))
+        self.norms = (
+            nn.ModuleList(make_norm(norm, width) for _ in range(depth))
+            if norm not in (None, "none")
+            else None
+        )
 
     def _mlp(self, h: Tensor) -> Tensor:
-        for lin, act in zip(self.lins[:-1], self.acts, strict=True):
-            h = act(lin(nn.functional.dropout(h, self.dropout, self.training)))
+        h0 = h
+        for i, (lin, act) in enumerate(zip(self.lins[:-1], self.acts, strict=True)):
+            if self.dropout_at == "input":
+                h = nn.functional.dropout(h, self.dropout, self.training)
+            h = lin(h)
+            if self.residual:
+                h = h + h0
+            if self.norms is not None:
+                h = self.norms[i](h)
+            h = act(h)
+            if self.dropout_at == "hidden":
+                h = nn.functional.dropout(h, self.dropout, self.training)
         return self.lins[-1](h).squeeze(-1)
 
     def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
@@ -562,7 +608,8 @@ def _bilinear(in_channels: int, directed: bool = False, diagonal: bool = False) 
 @_register(
     "mlp",
     "structure",
-    "MLP on z_u⊙z_v (mode=hadamard) or [z_u,z_v] (mode=concat); depth, width, dropout",
+    "MLP on z_u⊙z_v (mode=hadamard) or [z_u,z_v] (mode=concat); depth, width, dropout, "
+    "residual, dropout_at, norm",
 )
 def _mlp(
     in_channels: int,
@@ -573,9 +620,21 @@ def _mlp(
     mode: str = "hadamard",
     dropout: float = 0.0,
     activation: str = "relu",
+    residual: bool = False,
+    dropout_at: str = "input",
+    norm: str | None = None,
 ) -> Decoder:
     return MLPDecoder(
-        in_channels, width or hidden_channels, depth, mode, dropout, activation, directed
+        in_channels,
+        width or hidden_channels,
+        depth,
+        mode,
+        dropout,
+        activation,
+        directed,
+        residual,
+        dropout_at,
+        norm,
     )
 
 

@@ -69,7 +69,8 @@ def channel_sizes(
 
 def make_activation(name: str, channels: int) -> nn.Module:
     """An activation module by name: ``relu``, ``elu``, ``prelu`` (one slope per
-    channel, trainable), ``leaky_relu``, ``tanh`` or ``identity``."""
+    channel, trainable), ``leaky_relu``, ``tanh`` or ``identity`` (alias ``none``: linear
+    propagation, no activation between hops)."""
     table: dict[str, Callable[[], nn.Module]] = {
         "relu": nn.ReLU,
         "elu": nn.ELU,
@@ -77,6 +78,7 @@ def make_activation(name: str, channels: int) -> nn.Module:
         "leaky_relu": lambda: nn.LeakyReLU(0.2),
         "tanh": nn.Tanh,
         "identity": nn.Identity,
+        "none": nn.Identity,
     }
     if name not in table:
         raise GraphaeError(f"unknown activation {name!r}; valid activations: {', '.join(table)}")
@@ -147,9 +149,9 @@ class Encoder(nn.Module):
 class LayerStack(Encoder):
     """Shared skeleton of the layered encoders.
 
-    Each layer: dropout on its input -> layer -> (norm -> activation), the last
-    layer skipping norm and activation unless ``act_last``. Subclasses build
-    ``self.layers`` and implement :meth:`layer`.
+    Each layer: dropout on its input -> layer (``+ residual · x``) -> (norm ->
+    activation), the last layer skipping norm and activation unless
+    ``act_last``. Subclasses build ``self.layers`` and implement :meth:`layer`.
 
     Args:
         sizes: ``[F, h_1, ..., d]``.
@@ -157,6 +159,10 @@ class LayerStack(Encoder):
         activation: See :func:`make_activation`.
         norm: See :func:`make_norm`.
         act_last: Apply norm and activation after the last layer too.
+        residual: ``α``: every layer adds ``α`` times the stack's *input*,
+            ``h_{l+1} = layer_l(h_l) + α x`` before its norm and activation
+            (the initial residual of Refined GAE's GCN, ``α = 0.1`` on OGB);
+            needs every width equal to ``F``. 0 (default): off.
     """
 
     def __init__(
@@ -166,12 +172,20 @@ class LayerStack(Encoder):
         activation: str = "relu",
         norm: str | None = None,
         act_last: bool = False,
+        residual: float = 0.0,
     ) -> None:
         super().__init__()
         self.sizes = list(sizes)
         self.in_channels, self.out_channels = sizes[0], sizes[-1]
         self.dropout = dropout
         self.act_last = act_last
+        self.residual = float(residual)
+        if self.residual and any(c != sizes[0] for c in sizes[1:]):
+            raise GraphaeError(
+                f"encoder option residual={residual} adds the input to every layer, so every "
+                f"width must equal the input width {sizes[0]}; got widths {sizes} (set "
+                "hidden_channels, out_channels and the input/table width alike)"
+            )
         n_post = len(sizes) - 1 if act_last else len(sizes) - 2
         self.norms = nn.ModuleList(make_norm(norm, c) for c in sizes[1 : 1 + n_post])
         self.acts = nn.ModuleList(make_activation(activation, c) for c in sizes[1 : 1 + n_post])
@@ -200,6 +214,8 @@ class LayerStack(Encoder):
         for i in range(self.num_layers):
             h = nn.functional.dropout(h, self.dropout, self.training)
             h = self.layer(i, h, edge_index, edge_weight, ctx)
+            if self.residual:
+                h = h + self.residual * x
             if i < len(self.acts):
                 h = self.acts[i](self.norms[i](h))
             outs.append(h)
@@ -222,6 +238,9 @@ class GCNEncoder(LayerStack):
         act_last: Apply norm and activation to the last layer too.
         activation: See :func:`make_activation`.
         norm: See :func:`make_norm`.
+        residual: ``α`` of the initial residual ``+ α x`` after every layer (see
+            :class:`LayerStack`); with ``activation="identity"`` the stack is
+            Refined GAE's linear propagation ``h_{l+1} = Â h_l W_l + b_l + α x``.
     """
 
     def __init__(
@@ -234,9 +253,10 @@ class GCNEncoder(LayerStack):
         act_last: bool = False,
         activation: str = "relu",
         norm: str | None = None,
+        residual: float = 0.0,
     ) -> None:
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
-        super().__init__(sizes, dropout, activation, norm, act_last)
+        super().__init__(sizes, dropout, activation, norm, act_last, residual)
         self.lins = nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in itertools.pairwise(sizes))
         self.biases = nn.ParameterList(nn.Parameter(torch.zeros(b)) for b in sizes[1:])
         self.cache = PropagationCache()
@@ -305,9 +325,10 @@ class MLPEncoder(LayerStack):
         act_last: bool = False,
         activation: str = "relu",
         norm: str | None = None,
+        residual: float = 0.0,
     ) -> None:
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
-        super().__init__(sizes, dropout, activation, norm, act_last)
+        super().__init__(sizes, dropout, activation, norm, act_last, residual)
         self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
 
     def layer(
@@ -336,11 +357,12 @@ class SAGEEncoder(LayerStack):
         activation: str = "relu",
         norm: str | None = None,
         aggr: str = "mean",
+        residual: float = 0.0,
     ) -> None:
         from torch_geometric.nn import SAGEConv
 
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
-        super().__init__(sizes, dropout, activation, norm, act_last)
+        super().__init__(sizes, dropout, activation, norm, act_last, residual)
         self.convs = nn.ModuleList(SAGEConv(a, b, aggr=aggr) for a, b in itertools.pairwise(sizes))
 
     def layer(
@@ -377,6 +399,7 @@ class GATEncoder(LayerStack):
         heads: int = 1,
         attn_dropout: float = 0.0,
         negative_slope: float = 0.2,
+        residual: float = 0.0,
     ) -> None:
         from torch_geometric.nn import GATConv
 
@@ -387,7 +410,7 @@ class GATEncoder(LayerStack):
                 f"gat: heads={heads} must divide every layer width (hidden_channels and "
                 f"out_channels); {bad[0]} is not divisible"
             )
-        super().__init__(sizes, dropout, activation, norm, act_last)
+        super().__init__(sizes, dropout, activation, norm, act_last, residual)
         self.heads = heads
         self.convs = nn.ModuleList(
             GATConv(
@@ -429,11 +452,12 @@ class GINEncoder(LayerStack):
         activation: str = "relu",
         norm: str | None = None,
         train_eps: bool = True,
+        residual: float = 0.0,
     ) -> None:
         from torch_geometric.nn import GINConv
 
         sizes = channel_sizes(in_channels, hidden_channels, out_channels, num_layers)
-        super().__init__(sizes, dropout, activation, norm, act_last)
+        super().__init__(sizes, dropout, activation, norm, act_last, residual)
         self.convs = nn.ModuleList(
             GINConv(
                 nn.Sequential(
@@ -512,10 +536,19 @@ def _gcn(
     act_last: bool = False,
     activation: str = "relu",
     norm: str | None = None,
+    residual: float = 0.0,
 ) -> Encoder:
     """Graph convolutional network (Kipf & Welling) over a cached normalised adjacency."""
     return GCNEncoder(
-        in_channels, hidden_channels, out_channels, num_layers, dropout, act_last, activation, norm
+        in_channels,
+        hidden_channels,
+        out_channels,
+        num_layers,
+        dropout,
+        act_last,
+        activation,
+        norm,
+        residual,
     )
 
 
@@ -530,6 +563,7 @@ def _sage(
     activation: str = "relu",
     norm: str | None = None,
     aggr: str = "mean",
+    residual: float = 0.0,
 ) -> Encoder:
     """GraphSAGE with mean aggregation and a root weight (PyG SAGEConv); no layer_weights."""
     return SAGEEncoder(
@@ -542,6 +576,7 @@ def _sage(
         activation,
         norm,
         aggr,
+        residual,
     )
 
 
@@ -558,6 +593,7 @@ def _gat(
     heads: int = 1,
     attn_dropout: float = 0.0,
     negative_slope: float = 0.2,
+    residual: float = 0.0,
 ) -> Encoder:
     """Graph attention network, `heads` heads concatenated per layer (PyG GATConv)."""
     return GATEncoder(
@@ -572,6 +608,7 @@ def _gat(
         heads,
         attn_dropout,
         negative_slope,
+        residual,
     )
 
 
@@ -586,6 +623,7 @@ def _gin(
     activation: str = "relu",
     norm: str | None = None,
     train_eps: bool = True,
+    residual: float = 0.0,
 ) -> Encoder:
     """Graph isomorphism network, 2-layer MLP per layer (PyG GINConv); no layer_weights."""
     return GINEncoder(
@@ -598,6 +636,7 @@ def _gin(
         activation,
         norm,
         train_eps,
+        residual,
     )
 
 
@@ -617,10 +656,19 @@ def _mlp(
     act_last: bool = False,
     activation: str = "relu",
     norm: str | None = None,
+    residual: float = 0.0,
 ) -> Encoder:
     """Per-node MLP that ignores the graph (no-graph baseline)."""
     return MLPEncoder(
-        in_channels, hidden_channels, out_channels, num_layers, dropout, act_last, activation, norm
+        in_channels,
+        hidden_channels,
+        out_channels,
+        num_layers,
+        dropout,
+        act_last,
+        activation,
+        norm,
+        residual,
     )
 
 
