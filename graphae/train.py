@@ -24,7 +24,7 @@ from torch import Tensor
 
 from graphae import distributed
 from graphae.autodecoder import LR_SCHEDULES, lr_factor, make_strategy
-from graphae.data.features import FEATURE_NORMS, input_features
+from graphae.data.features import FEATURE_FALLBACKS, FEATURE_NORMS, input_features
 from graphae.data.graph import Graph
 from graphae.data.split import (
     EdgeSet,
@@ -82,6 +82,7 @@ _RULES = {
     "prior_sigma": "> 0, or unset for no prior",
     "code_lr": "> 0, or unset for lr",
     "objective": "reconstruction, dgi, grace or bgrl",
+    "feature_fallback": ", ".join(FEATURE_FALLBACKS),
 }
 
 
@@ -89,7 +90,11 @@ _RULES = {
 WHERE_FIELDS = ("device", "data_root")
 #: Fields added after run records existed, with the value that reproduces the
 #: earlier behaviour; :meth:`RunConfig.identity` omits them at that value.
-LATER_FIELDS: dict[str, Any] = {"lr_schedule": "constant"}
+LATER_FIELDS: dict[str, Any] = {
+    "lr_schedule": "constant",
+    "feature_fallback": "auto",
+    "nodes": None,
+}
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,13 @@ class RunConfig:
         code_lr: Learning rate of the latent codes (SparseAdam); ``None``: ``lr``.
         objective_options: Options of that objective
             (:data:`graphae.contrastive.OBJECTIVE_OPTIONS`).
+        feature_fallback: What a user ``graph`` without a ``features`` file
+            gets: ``"auto"`` (one-hot identity up to 2,048 nodes, else degree
+            features), ``"identity"``, ``"degree"``, ``"random"`` or ``"none"``
+            (no features: learnable codes only); see
+            :func:`graphae.data.io.load_graph`.
+        nodes: Optional file of node ids, one per line: the full node set of
+            ``graph``, isolated nodes included.
     """
 
     dataset: str | None = None
@@ -245,6 +257,8 @@ class RunConfig:
     alternate_every: int = 1
     prior_sigma: float | None = None
     code_lr: float | None = None
+    feature_fallback: str = "auto"
+    nodes: str | None = None
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.graph is None):
@@ -282,6 +296,7 @@ class RunConfig:
             "prior_sigma": self.prior_sigma is None or self.prior_sigma > 0,
             "code_lr": self.code_lr is None or self.code_lr > 0,
             "objective": self.objective in ("reconstruction", "dgi", "grace", "bgrl"),
+            "feature_fallback": self.feature_fallback in FEATURE_FALLBACKS,
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -292,6 +307,8 @@ class RunConfig:
                     for k in bad
                 )
             )
+        if self.nodes is not None and self.graph is None:
+            raise GraphaeError("nodes (a node list) applies to a graph file (--graph) only")
         encoders.get(self.encoder)
         resolve_decoders(self.decoder, self.feature_decoder)
         if self.objective != "reconstruction":
@@ -399,6 +416,8 @@ def load_input(config: RunConfig) -> Graph:
         feature_ids=config.feature_ids,
         labels=config.labels,
         directed=config.directed,
+        feature_fallback=config.feature_fallback,
+        nodes=config.nodes,
     )
 
 
