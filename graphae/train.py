@@ -38,7 +38,7 @@ from graphae.errors import GraphaeError, TrainingInterrupted
 from graphae.models import GraphAutoEncoder, resolve_decoders
 from graphae.models import build_model as _build_model
 from graphae.nn.encoders import encoders
-from graphae.nn.latent import needs_no_features
+from graphae.nn.latent import featureless_options, needs_no_features
 from graphae.results import RunResult
 from graphae.rundir import (
     TrainingState,
@@ -522,7 +522,9 @@ def fit(
     set_precision(config.precision, device)
     if graph is None:
         graph = load_input(config)
-    if graph.data.x is None and not needs_no_features(config.encoder, config.encoder_options):
+    if graph.data.x is None and not needs_no_features(
+        config.encoder, featureless_options(config, 0)
+    ):
         raise GraphaeError(
             f"{graph.name} has no node features; use --encoder embedding (learnable node "
             "codes) or the encoder option learnable_input=true (a GNN over learnable codes)"

@@ -488,3 +488,25 @@ def test_table_init_option_reaches_every_table() -> None:
     )
     with pytest.raises(GraphaeError, match="need learnable_input=true"):
         build_encoder("gcn", {"table_init": "orthogonal"}, num_nodes=6, **ctx)
+
+
+def test_learnable_fallback_gives_a_gnn_input_codes_on_user_graphs_only(tiny_graph) -> None:
+    from graphae.nn.latent import featureless_options
+
+    g = copy.deepcopy(tiny_graph(TWO_CLIQUES))
+    g.data.x = None
+    g.feature_source = "learnable"
+    cfg = _config(encoder="gcn", feature_fallback="learnable", epochs=3)
+    assert featureless_options(cfg, 0) == {"learnable_input": True}
+    assert featureless_options(cfg, 5) == {}  # the graph has features: nothing added
+    run = fit(cfg, graph=g)
+    assert isinstance(run.model.encoder, HybridEncoder)
+    assert run.model.encoder.input_table.weight.shape == (10, 8)  # k = hidden_channels
+    # feature_fallback="none" adds nothing: the user must ask for codes
+    none = cfg.replace(feature_fallback="none")
+    assert featureless_options(none, 0) == {}
+    with pytest.raises(GraphaeError, match="no node features"):
+        fit(none, graph=g)
+    # a named featureless dataset (SEAL, ogbl-ddi) keeps asking for codes explicitly
+    ds = RunConfig(dataset="karate", encoder="gcn")
+    assert featureless_options(ds, 0) == {}

@@ -605,12 +605,13 @@ def test_node_list_errors(tmp_path):
 
 @pytest.mark.parametrize(
     "fallback,source,width", [("identity", "identity", 5), ("degree", "degree", 17),
-                              ("random", "random", 64), ("none", "none", 0)]
+                              ("random", "random", 64), ("learnable", "learnable", 0),
+                              ("none", "none", 0)]
 )  # fmt: skip
 def test_feature_fallbacks(tmp_path, fallback, source, width):
     g = load_graph(write(tmp_path / "e.csv", "0,1\n1,2\n2,3\n3,4\n"), feature_fallback=fallback)
     assert g.feature_source == source and g.num_features == width
-    if fallback == "none":
+    if fallback in ("none", "learnable"):
         assert g.data.x is None
     if fallback == "random":  # fixed: the same graph always gets the same features
         assert torch.equal(g.data.x, gio.random_features(5))

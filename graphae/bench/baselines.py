@@ -49,8 +49,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-
-
 class BaselineSkipped(GraphaeError):
     """A baseline that does not apply to a graph (e.g. raw features of a featureless graph)."""
 

@@ -1355,7 +1355,9 @@ def degree_features(
     return torch.cat([torch.log1p(deg).unsqueeze(1), onehot], dim=1).float()
 
 
-def random_features(num_nodes: int, channels: int = RANDOM_FEATURE_DIM, seed: int = 0) -> torch.Tensor:
+def random_features(
+    num_nodes: int, channels: int = RANDOM_FEATURE_DIM, seed: int = 0
+) -> torch.Tensor:
     """Fixed random node features (a featureless graph's random-feature fallback).
 
     Args:
@@ -1373,6 +1375,13 @@ def random_features(num_nodes: int, channels: int = RANDOM_FEATURE_DIM, seed: in
 def _fallback_features(
     mode: str, edge_index: torch.Tensor, n: int, directed: bool, name: str
 ) -> tuple[torch.Tensor | None, str]:
+    if mode == "learnable":
+        logger.info(
+            "%s: no node features given; the encoder learns an input code per node "
+            "(feature_fallback='learnable')",
+            name,
+        )
+        return None, "learnable"
     if mode == "none":
         logger.info(
             "%s: no node features given and feature_fallback='none': the encoder needs "
@@ -1577,8 +1586,10 @@ def load_graph(
             ``False`` ignores it; ``True`` requires it.
         feature_fallback: Without features: ``"auto"`` (identity when
             ``N <= 2048``, else degree), ``"identity"``, ``"degree"``,
-            ``"random"`` (fixed ``(N, 64)`` standard normal features, seed 0)
-            or ``"none"`` (``x = None``: for learnable codes).
+            ``"random"`` (fixed ``(N, 64)`` standard normal features, seed 0),
+            ``"learnable"`` (``x = None``, and a GNN encoder learns an input
+            code per node: :func:`graphae.nn.latent.featureless_options`) or
+            ``"none"`` (``x = None``: the encoder options must provide codes).
         nodes: The full node set: a file with one id per line (an ``id``
             header line is allowed) or a sequence of ids. Nodes without edges
             become isolated nodes (they get embeddings); a node of the edges

@@ -362,6 +362,37 @@ def build_hybrid(
     )
 
 
+#: The ``feature_fallback`` whose encoder learns an input code per node.
+LEARNABLE_FALLBACK = "learnable"
+
+
+def featureless_options(config: Any, in_channels: int) -> dict[str, Any]:
+    """The encoder options a run builds its encoder with.
+
+    ``config.encoder_options``, plus ``learnable_input=True`` when a GNN
+    encoder meets a user graph whose features are the ``"learnable"`` fallback
+    (``in_channels == 0`` and ``config.feature_fallback == "learnable"``). Named
+    datasets without
+    features (SEAL, ogbl-ddi) are left alone: they keep asking for
+    ``--encoder embedding`` or ``learnable_input=true``.
+
+    Args:
+        config: A :class:`~graphae.train.RunConfig` (or anything with its fields).
+        in_channels: The graph's feature width ``F``.
+    """
+    options = dict(getattr(config, "encoder_options", {}) or {})
+    fallback = getattr(config, "feature_fallback", "auto")
+    if (
+        in_channels == 0
+        and getattr(config, "graph", None) is not None
+        and fallback == LEARNABLE_FALLBACK
+        and not needs_no_features(config.encoder, options)
+        and not options.get("hybrid")
+    ):
+        options["learnable_input"] = True
+    return options
+
+
 def needs_no_features(encoder: str, options: dict[str, Any]) -> bool:
     """Whether an encoder (with these options) can run on a featureless graph."""
     return encoder == "embedding" or bool(options.get("learnable_input", False))
