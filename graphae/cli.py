@@ -214,7 +214,7 @@ def train(
         str,
         typer.Option(
             help="Features of a --graph without --features: auto (identity up to 2,048 nodes, "
-            "else degree), identity, degree, random or none (learnable codes only)."
+            "else learnable input codes), identity, degree, random, learnable or none."
         ),
     ] = "auto",
     directed: Annotated[bool, typer.Option(help="Treat --graph as directed.")] = False,

@@ -192,10 +192,11 @@ class RunConfig:
         objective_options: Options of that objective
             (:data:`graphae.contrastive.OBJECTIVE_OPTIONS`).
         feature_fallback: What a user ``graph`` without a ``features`` file
-            gets: ``"auto"`` (one-hot identity up to 2,048 nodes, else degree
-            features), ``"identity"``, ``"degree"``, ``"random"`` or ``"none"``
-            (no features: learnable codes only); see
-            :func:`graphae.data.io.load_graph`.
+            gets: ``"auto"`` (one-hot identity up to 2,048 nodes, else
+            ``"learnable"``: a GNN encoder learns an input code per node),
+            ``"identity"``, ``"degree"``, ``"random"``, ``"learnable"`` or
+            ``"none"`` (no features: the encoder options must give codes); see
+            :func:`graphae.data.io.load_graph`. Named datasets are not affected.
         nodes: Optional file of node ids, one per line: the full node set of
             ``graph``, isolated nodes included.
     """

@@ -297,7 +297,7 @@ def test_hybrid_tables_on_a_featureless_graph(tiny_graph) -> None:
     g = copy.deepcopy(tiny_graph(TWO_CLIQUES))
     g.data.x = None
     with pytest.raises(GraphaeError, match="learnable_input"):
-        fit(_config(encoder="gcn", epochs=2), graph=g)
+        fit(_config(encoder="gcn", epochs=2, feature_fallback="none"), graph=g)
     for opts in (
         {"learnable_input": True},
         {"learnable_input": True, "hybrid": "add"},
@@ -498,6 +498,8 @@ def test_learnable_fallback_gives_a_gnn_input_codes_on_user_graphs_only(tiny_gra
     g.feature_source = "learnable"
     cfg = _config(encoder="gcn", feature_fallback="learnable", epochs=3)
     assert featureless_options(cfg, 0) == {"learnable_input": True}
+    # "auto" gives a featureless file identity features (N <= 2,048) or these codes
+    assert featureless_options(cfg.replace(feature_fallback="auto"), 0) == {"learnable_input": True}
     assert featureless_options(cfg, 5) == {}  # the graph has features: nothing added
     run = fit(cfg, graph=g)
     assert isinstance(run.model.encoder, HybridEncoder)

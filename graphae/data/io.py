@@ -28,8 +28,12 @@ Decisions (the same for every source):
 * **Features**: a ``.csv`` with an id column, or a ``.npy`` aligned to
   ``feature_ids`` (one id per line) or, without ids, to the integer ids
   ``0..R-1``. Nodes that only the feature file names are kept as isolated
-  nodes. Without features the fallback is stated in the log: identity one-hot
-  when ``N <= 2048``, else degree features (:func:`degree_features`).
+  nodes. Without features the fallback is stated in the log and recorded as
+  ``graph.feature_source``: identity one-hot when ``N <= 2048``, else learnable
+  input codes (``"learnable"``: no ``x``, the GNN encoder learns one input
+  vector per node; chosen over degree features by the measurements in
+  ``benchmarks/results/featureless.md``). ``feature_fallback`` picks another
+  (``"degree"``: :func:`degree_features`, the inductive choice).
 * **Labels**: ``id,label`` rows; string labels are mapped to ``0..K-1`` in
   sorted order (names in ``graph.meta["label_names"]``); unlabelled nodes get
   ``-1``.
@@ -1375,13 +1379,6 @@ def random_features(
 def _fallback_features(
     mode: str, edge_index: torch.Tensor, n: int, directed: bool, name: str
 ) -> tuple[torch.Tensor | None, str]:
-    if mode == "learnable":
-        logger.info(
-            "%s: no node features given; the encoder learns an input code per node "
-            "(feature_fallback='learnable')",
-            name,
-        )
-        return None, "learnable"
     if mode == "none":
         logger.info(
             "%s: no node features given and feature_fallback='none': the encoder needs "
@@ -1396,7 +1393,16 @@ def _fallback_features(
             RANDOM_FEATURE_DIM,
         )
         return random_features(n), "random"
-    kind = mode if mode != "auto" else ("identity" if n <= IDENTITY_MAX_NODES else "degree")
+    if mode == "auto":  # chosen by measurement: benchmarks/results/featureless.md
+        mode = "identity" if n <= IDENTITY_MAX_NODES else "learnable"
+    if mode == "learnable":
+        logger.info(
+            "%s: no node features given; the encoder learns an input code per node "
+            "(feature_fallback='learnable')",
+            name,
+        )
+        return None, "learnable"
+    kind = mode
     if kind == "identity":
         if n > 50_000:
             raise GraphaeError(
@@ -1585,7 +1591,7 @@ def load_graph(
         weighted: ``"auto"`` uses a weight column/attribute when present;
             ``False`` ignores it; ``True`` requires it.
         feature_fallback: Without features: ``"auto"`` (identity when
-            ``N <= 2048``, else degree), ``"identity"``, ``"degree"``,
+            ``N <= 2048``, else learnable), ``"identity"``, ``"degree"``,
             ``"random"`` (fixed ``(N, 64)`` standard normal features, seed 0),
             ``"learnable"`` (``x = None``, and a GNN encoder learns an input
             code per node: :func:`graphae.nn.latent.featureless_options`) or

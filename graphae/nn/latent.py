@@ -371,8 +371,9 @@ def featureless_options(config: Any, in_channels: int) -> dict[str, Any]:
 
     ``config.encoder_options``, plus ``learnable_input=True`` when a GNN
     encoder meets a user graph whose features are the ``"learnable"`` fallback
-    (``in_channels == 0`` and ``config.feature_fallback == "learnable"``). Named
-    datasets without
+    (``in_channels == 0`` and ``config.feature_fallback`` is ``"learnable"``, or
+    ``"auto"``, which gives a user graph file without features either identity
+    features or these codes). Named datasets without
     features (SEAL, ogbl-ddi) are left alone: they keep asking for
     ``--encoder embedding`` or ``learnable_input=true``.
 
@@ -385,7 +386,7 @@ def featureless_options(config: Any, in_channels: int) -> dict[str, Any]:
     if (
         in_channels == 0
         and getattr(config, "graph", None) is not None
-        and fallback == LEARNABLE_FALLBACK
+        and fallback in ("auto", LEARNABLE_FALLBACK)
         and not needs_no_features(config.encoder, options)
         and not options.get("hybrid")
     ):
