@@ -629,9 +629,11 @@ def build_objective_model(config: RunConfig, in_channels: int, num_nodes: int) -
         )
     if objective == "bgrl" and not options.get("total_steps"):
         options["total_steps"] = config.epochs
+    from graphae.nn.latent import featureless_options
+
     enc = build_encoder(
         config.encoder,
-        encoder_options(objective, config.encoder, config.encoder_options),
+        encoder_options(objective, config.encoder, featureless_options(config, in_channels)),
         in_channels=in_channels,
         hidden_channels=config.hidden_channels,
         out_channels=config.out_channels,

@@ -539,9 +539,11 @@ def build_model(
         return build_objective_model(config, in_channels, num_nodes)  # type: ignore[return-value]
     directed = config.directed if directed is None else directed
     structure, feature = resolve_decoders(config.decoder, config.feature_decoder)
+    from graphae.nn.latent import featureless_options
+
     enc = build_encoder(
         config.encoder,
-        config.encoder_options,
+        featureless_options(config, in_channels),  # + learnable codes for a featureless file
         variational=config.variational,
         in_channels=in_channels,
         hidden_channels=config.hidden_channels,

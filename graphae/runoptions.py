@@ -105,6 +105,17 @@ FLAGS: dict[str, Flag] = {
         "by its L1 norm) or none.",
     ),
     "labels": Flag(_I, "Node labels: .csv with columns id,label.", kind="path", metavar="FILE"),
+    "nodes": Flag(
+        _I,
+        "Node list, one id per line: every node of --graph, isolated ones included.",
+        kind="path",
+        metavar="FILE",
+    ),
+    "feature_fallback": Flag(
+        _I,
+        "Features of a --graph without --features: auto (identity up to 2,048 nodes, "
+        "else learnable input codes), identity, degree, random, learnable or none.",
+    ),
     "directed": Flag(_I, "Treat --graph as directed."),
     "data_root": Flag(
         _I, "Dataset root (default $GRAPHAE_DATA or ./data).", kind="path", metavar="DIR"
@@ -180,9 +191,7 @@ FLAGS: dict[str, Flag] = {
         "over --epochs, as GraphMAE) or linear (Refined GAE's linear decay).",
     ),
     "lr_decay_every": Flag(_T, "Epochs between updates of --lr-schedule linear."),
-    "grad_clip": Flag(
-        _T, "Clip the gradients' total L2 norm to this every step (default: off)."
-    ),
+    "grad_clip": Flag(_T, "Clip the gradients' total L2 norm to this every step (default: off)."),
     "grad_clip_scope": Flag(
         _T,
         "--grad-clip over all parameters (global) or per part: codes, encoder, decoders (parts).",

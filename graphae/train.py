@@ -25,7 +25,7 @@ from torch import Tensor
 
 from graphae import distributed
 from graphae.autodecoder import LR_SCHEDULES, lr_factor, make_strategy
-from graphae.data.features import FEATURE_NORMS, input_features
+from graphae.data.features import FEATURE_FALLBACKS, FEATURE_NORMS, input_features
 from graphae.data.graph import Graph
 from graphae.data.split import (
     EdgeSet,
@@ -48,7 +48,7 @@ from graphae.globalstate import keeps_global_state
 from graphae.models import GraphAutoEncoder, resolve_decoders
 from graphae.models import build_model as _build_model
 from graphae.nn.encoders import encoders
-from graphae.nn.latent import needs_no_features
+from graphae.nn.latent import featureless_options, needs_no_features
 from graphae.results import RunResult
 from graphae.rundir import (
     TrainingState,
@@ -57,8 +57,8 @@ from graphae.rundir import (
     restore_rng,
     save_training_state,
 )
-from graphae.tracking import notify
 from graphae.step import TargetEdgeMask, clip_gradients, clip_groups
+from graphae.tracking import notify
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ _RULES = {
     "lr_decay_every": ">= 1 (and lr_schedule linear when not 1)",
     "grad_clip": "> 0, or unset for no clipping",
     "grad_clip_scope": "global or parts",
+    "feature_fallback": ", ".join(FEATURE_FALLBACKS),
 }
 
 
@@ -110,6 +111,8 @@ LATER_FIELDS: dict[str, Any] = {
     "lr_decay_every": 1,
     "grad_clip": None,
     "grad_clip_scope": "global",
+    "feature_fallback": "auto",
+    "nodes": None,
 }
 
 
@@ -219,6 +222,14 @@ class RunConfig:
         grad_clip_scope: ``"global"`` (one norm over every parameter) or
             ``"parts"`` (latent tables, encoder and decoders clipped
             separately, as Refined GAE does).
+        feature_fallback: What a user ``graph`` without a ``features`` file
+            gets: ``"auto"`` (one-hot identity up to 2,048 nodes, else
+            ``"learnable"``: a GNN encoder learns an input code per node),
+            ``"identity"``, ``"degree"``, ``"random"``, ``"learnable"`` or
+            ``"none"`` (no features: the encoder options must give codes); see
+            :func:`graphae.data.io.load_graph`. Named datasets are not affected.
+        nodes: Optional file of node ids, one per line: the full node set of
+            ``graph``, isolated nodes included.
     """
 
     dataset: str | None = None
@@ -282,6 +293,8 @@ class RunConfig:
     lr_decay_every: int = 1
     grad_clip: float | None = None
     grad_clip_scope: str = "global"
+    feature_fallback: str = "auto"
+    nodes: str | None = None
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.graph is None):
@@ -323,6 +336,7 @@ class RunConfig:
             and (self.lr_decay_every == 1 or self.lr_schedule == "linear"),
             "grad_clip": self.grad_clip is None or self.grad_clip > 0,
             "grad_clip_scope": self.grad_clip_scope in ("global", "parts"),
+            "feature_fallback": self.feature_fallback in FEATURE_FALLBACKS,
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -333,6 +347,8 @@ class RunConfig:
                     for k in bad
                 )
             )
+        if self.nodes is not None and self.graph is None:
+            raise GraphaeError("nodes (a node list) applies to a graph file (--graph) only")
         encoders.get(self.encoder)
         resolve_decoders(self.decoder, self.feature_decoder)
         if self.objective != "reconstruction":
@@ -446,6 +462,8 @@ def load_input(config: RunConfig) -> Graph:
         feature_ids=config.feature_ids,
         labels=config.labels,
         directed=config.directed,
+        feature_fallback=config.feature_fallback,
+        nodes=config.nodes,
     )
 
 
@@ -559,7 +577,9 @@ def fit(
     set_precision(config.precision, device)
     if graph is None:
         graph = load_input(config)
-    if graph.data.x is None and not needs_no_features(config.encoder, config.encoder_options):
+    if graph.data.x is None and not needs_no_features(
+        config.encoder, featureless_options(config, 0)
+    ):
         raise GraphaeError(
             f"{graph.name} has no node features; use --encoder embedding (learnable node "
             "codes) or the encoder option learnable_input=true (a GNN over learnable codes)"

@@ -297,7 +297,7 @@ def test_hybrid_tables_on_a_featureless_graph(tiny_graph) -> None:
     g = copy.deepcopy(tiny_graph(TWO_CLIQUES))
     g.data.x = None
     with pytest.raises(GraphaeError, match="learnable_input"):
-        fit(_config(encoder="gcn", epochs=2), graph=g)
+        fit(_config(encoder="gcn", epochs=2, feature_fallback="none"), graph=g)
     for opts in (
         {"learnable_input": True},
         {"learnable_input": True, "hybrid": "add"},
@@ -438,3 +438,77 @@ def test_embed_a_featureless_auto_decoder_run(tiny_graph, tmp_path: Path) -> Non
     save_run(tmp_path / "run", run)
     emb = embed_graph(tmp_path / "run", graph=g)
     np.testing.assert_array_equal(emb.vectors, run.z.numpy())
+
+
+# ---------------------------------------------------------------------- orthogonal init
+
+
+@pytest.mark.parametrize("n,d,std", [(10, 4, 0.5), (3, 6, 0.2)])
+def test_orthogonal_table_init(n, d, std) -> None:
+    torch.manual_seed(0)
+    w = LatentTable(n, d, init_std=std, init="orthogonal").weight.detach().double()
+    # orthonormal columns (N >= d) or rows (N < d), scaled to entries of std `std`
+    gram = w.t() @ w if n >= d else w @ w.t()
+    eye = torch.eye(min(n, d), dtype=torch.double)
+    torch.testing.assert_close(gram, std**2 * max(n, d) * eye, atol=1e-5, rtol=1e-5)
+    glorot = LatentTable(10, 4, init_std=None, init="orthogonal").weight.detach().double()
+    torch.testing.assert_close(
+        glorot.t() @ glorot, 2 / 14 * 10 * torch.eye(4, dtype=torch.double), atol=1e-5, rtol=1e-5
+    )
+    with pytest.raises(GraphaeError, match="table_init must be one of normal, orthogonal"):
+        LatentTable(4, 2, init="xavier")
+
+
+def test_table_init_option_reaches_every_table() -> None:
+    ctx = {"in_channels": 0, "hidden_channels": 4, "out_channels": 4, "num_layers": 2}
+    torch.manual_seed(1)
+    plain = build_encoder("gcn", {"learnable_input": True}, num_nodes=6, **ctx)
+    torch.manual_seed(1)
+    again = build_encoder(
+        "gcn", {"learnable_input": True, "table_init": "normal"}, num_nodes=6, **ctx
+    )
+    # the default is the earlier initialisation, bit for bit
+    assert torch.equal(plain.input_table.weight, again.input_table.weight)
+    enc = build_encoder(
+        "gcn",
+        {"learnable_input": True, "hybrid": "add", "table_init": "orthogonal"},
+        num_nodes=6,
+        **ctx,
+    )
+    for table in (enc.input_table, enc.output_table):
+        w = table.weight.detach().double()
+        s2 = 2 / (6 + 4) * 6  # Glorot std², times max(N, d)
+        torch.testing.assert_close(
+            w.t() @ w, s2 * torch.eye(4, dtype=torch.double), atol=1e-5, rtol=1e-5
+        )
+    emb = build_encoder("embedding", {"table_init": "orthogonal"}, out_channels=4, num_nodes=6)
+    w = emb.codes.weight.detach().double()  # std d^-1/4 = 1/sqrt(2)
+    torch.testing.assert_close(
+        w.t() @ w, 3 * torch.eye(4, dtype=torch.double), atol=1e-5, rtol=1e-5
+    )
+    with pytest.raises(GraphaeError, match="need learnable_input=true"):
+        build_encoder("gcn", {"table_init": "orthogonal"}, num_nodes=6, **ctx)
+
+
+def test_learnable_fallback_gives_a_gnn_input_codes_on_user_graphs_only(tiny_graph) -> None:
+    from graphae.nn.latent import featureless_options
+
+    g = copy.deepcopy(tiny_graph(TWO_CLIQUES))
+    g.data.x = None
+    g.feature_source = "learnable"
+    cfg = _config(encoder="gcn", feature_fallback="learnable", epochs=3)
+    assert featureless_options(cfg, 0) == {"learnable_input": True}
+    # "auto" gives a featureless file identity features (N <= 2,048) or these codes
+    assert featureless_options(cfg.replace(feature_fallback="auto"), 0) == {"learnable_input": True}
+    assert featureless_options(cfg, 5) == {}  # the graph has features: nothing added
+    run = fit(cfg, graph=g)
+    assert isinstance(run.model.encoder, HybridEncoder)
+    assert run.model.encoder.input_table.weight.shape == (10, 8)  # k = hidden_channels
+    # feature_fallback="none" adds nothing: the user must ask for codes
+    none = cfg.replace(feature_fallback="none")
+    assert featureless_options(none, 0) == {}
+    with pytest.raises(GraphaeError, match="no node features"):
+        fit(none, graph=g)
+    # a named featureless dataset (SEAL, ogbl-ddi) keeps asking for codes explicitly
+    ds = RunConfig(dataset="karate", encoder="gcn")
+    assert featureless_options(ds, 0) == {}

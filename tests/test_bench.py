@@ -365,7 +365,8 @@ def test_optional_missing_dataset_is_skipped(tmp_path: Path) -> None:
         ({"seeds": [1, 1]}, r"seeds: repeated seeds"),
         (
             {"baselines": ["pca"]},
-            r"unknown baseline 'pca'; valid baselines: features, spectral, untrained",
+            r"unknown baseline 'pca'; valid baselines: adamic_adar, common_neighbors, features, "
+            r"katz, preferential_attachment, resource_allocation, spectral, untrained",
         ),
         ({"datasets": ["Coraa"]}, r"datasets\[0\]: .*Coraa"),
         ({"variants": ["plain"]}, r"variants: expected a mapping"),
@@ -646,3 +647,27 @@ def test_ogb_report_ranks_rungs_on_the_official_metric_beside_the_link_probe() -
     assert "NMI" not in table[0]
     baseline = next(r for r in table if "baseline" in r)
     assert "| 0.020 |" in baseline  # the baseline's inner-product Hits@20
+
+
+def test_heuristic_baselines_are_link_rows_of_the_sweep(tmp_path: Path) -> None:
+    from graphae.bench.baselines import heuristic_metrics
+    from graphae.data.datasets import load_dataset
+    from graphae.train import make_split
+
+    spec = tiny_spec(decoders=["inner_product"], baselines=["adamic_adar", "katz"])
+    out = tmp_path / "sweep"
+    outcome = run_sweep(spec, out, progress=False)
+    assert outcome.complete and len(outcome.ran) == 3
+    write_report(out)
+    runs = pd.read_csv(out / "tables" / "runs.csv").set_index("baseline")
+    graph = load_dataset("karate")
+    cfg = spec.runs()[0].config
+    want = heuristic_metrics("adamic_adar", graph, make_split(graph, cfg))
+    # the same split as the trained run, scored on its message-passing graph, keyed as a decoder
+    for key in ("link/auc", "link/ap", "link/hits@20", "link/mrr", "val/link/auc"):
+        assert runs.loc["adamic_adar", key] == pytest.approx(want[key], abs=1e-12)
+    assert runs.loc["katz", "params/decoder"] == 0
+    assert pd.isna(runs.loc["katz", "probe/link_auc"])  # no embeddings to probe
+    report = (out / "report.md").read_text()
+    row = next(ln for ln in report.splitlines() if "*baseline: adamic_adar*" in ln)
+    assert f"{want['link/auc']:.3f}" in row and "(ip)" not in row

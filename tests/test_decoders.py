@@ -14,7 +14,9 @@ from graphae.nn.decoders import (
     DistanceDecoder,
     InnerProductDecoder,
     MLPDecoder,
+    NCNDecoder,
     build_decoder,
+    common_neighbor_sum,
     decoder_kind,
     decoders,
 )
@@ -167,7 +169,7 @@ def test_every_decoder_is_listed_with_its_kind() -> None:
     kinds = {n: decoder_kind(n) for n in decoders.names()}
     assert kinds == {
         "bilinear": "structure", "distance": "structure", "gnn": "structure",
-        "inner_product": "structure", "mlp": "structure",
+        "inner_product": "structure", "mlp": "structure", "ncn": "structure",
         "linear": "feature", "mirror": "feature", "pinv": "feature", "tied": "feature",
     }  # fmt: skip
     for n, k in kinds.items():
@@ -319,3 +321,67 @@ def test_flops_per_pair() -> None:
     assert BilinearDecoder(4).flops_per_pair() == 2 * 16 + 8
     assert MLPDecoder(4, width=8, depth=1).flops_per_pair() == 2 * (4 * 8 + 8 * 1)
     assert math.isclose(DistanceDecoder(4).flops_per_pair(), 12)
+
+
+def test_common_neighbor_sum_exact_and_matches_networkx() -> None:
+    import networkx as nx
+
+    _, ei, _ = graph()
+    z = torch.arange(N * 2, dtype=torch.float).view(N, 2) + 1.0  # z_w = [2w + 1, 2w + 2]
+    g = nx.Graph(ei.t().tolist())
+    pairs = torch.tensor([[u, v] for u in range(N) for v in range(N)]).t()
+    got = common_neighbor_sum(z, pairs, ei)
+    for k, (u, v) in enumerate(pairs.t().tolist()):
+        common = set(nx.common_neighbors(g, u, v)) - {u, v}
+        want = sum((z[w] for w in common), torch.zeros(2))
+        assert torch.equal(got[k], want), (u, v)
+    # 1 and 4 share 0? no: Γ(1) = {0, 2, 4}, Γ(4) = {1, 3, 5}: none; 0 and 2 share 1
+    assert got[0 * N + 2].tolist() == [3.0, 4.0] and got[1 * N + 4].tolist() == [0.0, 0.0]
+    # the pair's own edge never counts: (0, 1) is an edge, Γ(0) ∩ Γ(1) = {} here
+    assert got[0 * N + 1].tolist() == [0.0, 0.0]
+    # one direction of each edge gives the same neighbourhoods
+    assert torch.equal(common_neighbor_sum(z, pairs, ei[:, : ei.size(1) // 2]), got)
+
+
+def test_ncn_exact_linear_and_parameter_count() -> None:
+    # triangle 0-1-2 plus a pendant 3 on 2: Γ(0) ∩ Γ(1) = {2}, Γ(0) ∩ Γ(3) = {2}
+    ei = torch.tensor([[0, 1, 1, 2, 0, 2, 2, 3], [1, 0, 2, 1, 2, 0, 3, 2]])
+    z = torch.tensor([[1.0, 0.0], [2.0, 1.0], [0.5, -1.0], [3.0, 3.0]])
+    dec = NCNDecoder(2, depth=0)
+    assert dec.num_parameters() == 2 * 2 + 1
+    with torch.no_grad():
+        dec.lins[0].weight.copy_(torch.tensor([[1.0, 1.0, 10.0, 100.0]]))
+        dec.lins[0].bias.fill_(0.5)
+    pairs = torch.tensor([[0, 0, 1], [1, 3, 3]])
+    # (0,1): z0⊙z1 = [2, 0], cn = z2 = [.5, -1] -> 2 + 0 + 5 - 100 + .5
+    # (0,3): [3, 0], cn = z2 -> 3 + 5 - 100 + .5; (1,3): [6, 3], cn = z2 -> 9 + 5 - 100 + .5
+    assert dec(z, pairs, ei).tolist() == [-92.5, -91.5, -85.5]
+    assert NCNDecoder(16, width=32, depth=2).num_parameters() == 32 * 32 + 32 + 32 * 32 + 32 + 33
+    with pytest.raises(GraphaeError, match="the ncn decoder propagates over the graph"):
+        dec(z, pairs)
+
+
+def test_ncn_sees_the_message_passing_graph_in_training_and_evaluation(tiny_graph, monkeypatch):
+    from graphae.data.split import pair_keys
+    from graphae.train import RunConfig, fit
+
+    edges = [(a, b) for a in range(5) for b in range(a + 1, 5)]
+    edges += [(a, b) for a in range(5, 10) for b in range(a + 1, 10)] + [(4, 5)]
+    g = tiny_graph(edges)
+    seen: list[torch.Tensor] = []
+    forward = NCNDecoder.forward
+
+    def spy(self, z, pairs, edge_index=None):
+        seen.append(edge_index)
+        return forward(self, z, pairs, edge_index)
+
+    monkeypatch.setattr(NCNDecoder, "forward", spy)
+    cfg = RunConfig(graph="unused", decoder="ncn", epochs=3, val_ratio=0.1, test_ratio=0.2)
+    run = fit(cfg, graph=g)
+    assert "params/decoder" in run.result.metrics and run.result.metrics["params/decoder"] > 0
+    assert seen and all(ei is not None for ei in seen)
+    held = torch.cat([run.split.val_pos, run.split.test_pos], dim=1)
+    held_keys = set(pair_keys(held, 10, False).tolist())
+    for ei in seen:  # never a validation or test edge, in either direction
+        assert not held_keys & set(pair_keys(ei, 10, False).tolist())
+        assert torch.equal(ei, run.split.mp_edge_index)

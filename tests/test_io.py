@@ -310,10 +310,14 @@ def test_fallback_identity_is_stated_in_log(tmp_path, caplog):
     assert "identity" in caplog.text and "no node features" in caplog.text
 
 
-def test_fallback_degree_above_threshold(tmp_path, monkeypatch, caplog):
+def test_fallback_learnable_above_threshold(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(gio, "IDENTITY_MAX_NODES", 3)
     with caplog.at_level(logging.INFO, logger="graphae.data.io"):
         g = load_graph(write(tmp_path / "e.csv", "a,b\nb,c\nb,d\n"))
+    assert g.feature_source == "learnable" and g.data.x is None
+    assert "learns an input code per node" in caplog.text
+    with caplog.at_level(logging.INFO, logger="graphae.data.io"):
+        g = load_graph(tmp_path / "e.csv", feature_fallback="degree")
     assert g.feature_source == "degree"
     assert g.data.x.shape == (4, 1 + gio.DEGREE_BUCKETS)
     assert "degree features" in caplog.text
@@ -566,3 +570,55 @@ def test_2_4m_line_edge_list(tmp_path):
     g = load_graph(tmp_path / "big.csv", feature_fallback="degree")
     assert time.perf_counter() - start < 60.0
     assert g.num_nodes <= n
+
+
+# --------------------------------------------------------------------------- node list
+
+
+def test_node_list_adds_isolated_nodes(tmp_path):
+    edges = write(tmp_path / "e.csv", "b,a\na,c\n")
+    nodes = write(tmp_path / "nodes.txt", "id\nz\na\nb\nc\n")
+    g = load_graph(edges, nodes=nodes)
+    # edge nodes in order of appearance, then the node-file-only nodes
+    assert g.nodes.ids == ["b", "a", "c", "z"]
+    assert g.num_nodes == 4 and g.meta["isolated_nodes"] == 1
+    assert g.data.edge_index.tolist() == [[0, 1, 1, 2], [1, 0, 2, 1]]
+    assert g.feature_source == "identity" and g.data.x.shape == (4, 4)
+    ints = load_graph(write(tmp_path / "i.csv", "3,1\n"), nodes=[0, 1, 2, 3, 7])
+    assert ints.nodes.ids == [0, 1, 2, 3, 7]
+    assert ints.data.edge_index.tolist() == [[1, 3], [3, 1]]
+
+
+def test_node_list_errors(tmp_path):
+    edges = write(tmp_path / "e.csv", "a,b\nb,c\nc,d\n")
+    short = write(tmp_path / "short.txt", "a\nb\n")
+    with pytest.raises(InputError, match=r"short.txt: 2 node id\(s\) of the edges are not in the "
+                       r"node file \(e.g. 'c', 'd'\)"):  # fmt: skip
+        load_graph(edges, nodes=short)
+    dup = write(tmp_path / "dup.txt", "a\nb\nc\nd\nb\n")
+    with pytest.raises(InputError, match=r"dup.txt:5: duplicate id 'b' in the node file"):
+        load_graph(edges, nodes=dup)
+    blank = write(tmp_path / "blank.txt", "a\n\nb\nc\nd\n")
+    with pytest.raises(InputError, match=r"blank.txt:2: blank line"):
+        load_graph(edges, nodes=blank)
+    feats = write(tmp_path / "f.csv", "a,1\nb,1\nc,1\nd,1\nq,1\n")
+    full = write(tmp_path / "full.txt", "a\nb\nc\nd\n")
+    with pytest.raises(InputError, match="feature row id 'q' is not in the node file"):
+        load_graph(edges, nodes=full, features=feats)
+
+
+@pytest.mark.parametrize(
+    "fallback,source,width", [("identity", "identity", 5), ("degree", "degree", 17),
+                              ("random", "random", 64), ("learnable", "learnable", 0),
+                              ("none", "none", 0)]
+)  # fmt: skip
+def test_feature_fallbacks(tmp_path, fallback, source, width):
+    g = load_graph(write(tmp_path / "e.csv", "0,1\n1,2\n2,3\n3,4\n"), feature_fallback=fallback)
+    assert g.feature_source == source and g.num_features == width
+    if fallback in ("none", "learnable"):
+        assert g.data.x is None
+    if fallback == "random":  # fixed: the same graph always gets the same features
+        assert torch.equal(g.data.x, gio.random_features(5))
+        assert g.data.x.shape == (5, 64)
+    with pytest.raises(gio.GraphaeError, match="feature_fallback='ones' is invalid"):
+        load_graph(tmp_path / "e.csv", feature_fallback="ones")

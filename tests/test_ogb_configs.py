@@ -52,7 +52,7 @@ def script(name: str) -> Any:
         ("refined-gae-ppa.yaml", 10),
         ("refined-gae-collab.yaml", 10),
         ("refined-gae-citation2.yaml", 10),
-        ("capacity-ogb.yaml", 230),
+        ("capacity-ogb.yaml", 290),  # 230 + the ncn rung (10) + 5 heuristics x 10 seeds
         ("capacity-amazon-coauthor.yaml", 640),
     ],
 )
@@ -89,6 +89,7 @@ def test_capacity_ogb_rows_and_seed_selection() -> None:
     runs = spec.runs()
     rows = {(r.encoder, r.decoder, r.variant) for r in runs if r.kind == "model"}
     ladder = {"inner_product", "bilinear", "mlp-d1", "mlp-d2", "mlp-d4", "mlp-d8", "gnn"}
+    ladder |= {"ncn-d2-w256"}  # the common-neighbour-aware rung (issue 20)
     assert {d for e, d, _ in rows if e == "gcn-codes"} == ladder
     assert {(d, v) for e, d, v in rows if e == "codes"} == {("inner_product", "joint")} | {
         (f"mlp-d{k}", v) for k in (1, 2, 4, 8) for v in ("joint", "alternating")
@@ -97,7 +98,12 @@ def test_capacity_ogb_rows_and_seed_selection() -> None:
         ("ogb-sage", "ogb-linkpredictor"),
         ("ogb-gcn", "ogb-linkpredictor"),
     }
-    assert {r.baseline for r in runs if r.kind == "baseline"} == {"untrained", "spectral"}
+    heuristics = {"common_neighbors", "adamic_adar", "resource_allocation"}
+    heuristics |= {"preferential_attachment", "katz"}
+    assert {r.baseline for r in runs if r.kind == "baseline"} == {
+        "untrained",
+        "spectral",
+    } | heuristics
     by_label = {(r.encoder, r.decoder): r.config for r in runs if r.seed == 0 and r.kind == "model"}
     sage = by_label[("ogb-sage", "ogb-linkpredictor")]
     assert (sage.hidden_channels, sage.dropout, sage.lr, sage.epochs) == (256, 0.5, 0.005, 200)

@@ -11,6 +11,14 @@
 
 Each returns embeddings and the parameter count of the model that produced
 them; :func:`baseline_embeddings` dispatches by name.
+
+The classic link heuristics (:mod:`graphae.nn.heuristics`: common neighbours,
+Adamic-Adar, resource allocation, preferential attachment, truncated Katz) are
+baselines too, but they score pairs instead of producing embeddings:
+:func:`heuristic_metrics` gives their link metrics on a split — computed on the
+split's message-passing graph only — under the same keys as a run's decoder
+(``link/auc``, ``link/ap``, ``link/hits@K``, ``link/mrr``, ``val/...``, and the
+official OGB metric on OGB datasets).
 """
 
 from __future__ import annotations
@@ -22,14 +30,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from graphae.bench.spec import HEURISTIC_BASELINES
 from graphae.data.features import input_features
 from graphae.data.graph import Graph
 from graphae.data.split import LinkSplit
 from graphae.errors import GraphaeError
 
 __all__ = [
+    "HEURISTIC_BASELINES",
     "BaselineSkipped",
     "baseline_embeddings",
+    "heuristic_metrics",
     "normalized_adjacency",
     "spectral_embedding",
     "untrained_model",
@@ -160,3 +171,37 @@ def baseline_embeddings(
         counts = model.parameter_counts()
         return z.detach().float().cpu().numpy(), {"encoder": counts["encoder"], "decoder": 0}, model
     raise GraphaeError(f"unknown baseline {name!r}; valid baselines: features, spectral, untrained")
+
+
+def heuristic_metrics(
+    name: str, graph: Graph, split: LinkSplit, **options: Any
+) -> dict[str, float]:
+    """Link metrics of a heuristic on a split's validation and test pairs.
+
+    The heuristic sees the split's message-passing graph only (never a
+    validation or test edge).
+
+    Args:
+        name: Heuristic name or alias (``cn``, ``aa``, ``ra``, ``pa``, ``katz``).
+        graph: The graph (its ``meta["ogb_name"]`` selects the official metric).
+        split: The split.
+        **options: Heuristic options (``beta``, ``max_length`` for Katz).
+
+    Returns:
+        ``{"link/auc", "link/ap", "link/hits@K", "link/mrr", ...}`` on test and
+        the same keys prefixed ``val/`` on validation (parts without pairs are
+        left out); OGB datasets add their Evaluator metric (e.g. ``link/hits@20``
+        for ogbl-ddi, which then is the official value).
+    """
+    from graphae.evaluate import link_metrics, ogb_metrics
+    from graphae.nn.heuristics import split_heuristic_scores
+
+    ogb = graph.meta.get("ogb_name")
+    out: dict[str, float] = {}
+    for part, (pos, neg) in split_heuristic_scores(name, split.to("cpu"), **options).items():
+        link = link_metrics(pos, neg)
+        if ogb is not None:
+            link.update(ogb_metrics(ogb, pos, neg))
+        prefix = "val/" if part == "val" else ""
+        out.update({f"{prefix}link/{k}": float(v) for k, v in link.items()})
+    return out

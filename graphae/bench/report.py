@@ -30,6 +30,7 @@ import pandas as pd
 
 from graphae.bench.aggregate import loss_column, primary_metric, write_tables
 from graphae.bench.anchors import default_anchors_path, match_anchors, read_anchors
+from graphae.bench.spec import HEURISTIC_BASELINES
 
 __all__ = ["write_report"]
 
@@ -564,7 +565,11 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
                 kind = "contrastive (params = head)"
         vals = []
         for _, c in cols:
-            if c.startswith("link/") and r["kind"] == "baseline":  # no decoder: inner product
+            if (
+                c.startswith("link/")
+                and r["kind"] == "baseline"
+                and r["baseline"] not in HEURISTIC_BASELINES  # a heuristic scores pairs itself
+            ):  # no decoder: inner product
                 c = "link_ip/" + c.removeprefix("link/")
             if (
                 c == "link/auc"

@@ -341,7 +341,12 @@ def run_one(
     Returns:
         The run's ``bench.json`` record (labels, status, headline metrics).
     """
-    from graphae.bench.baselines import BaselineSkipped, baseline_embeddings
+    from graphae.bench.baselines import (
+        HEURISTIC_BASELINES,
+        BaselineSkipped,
+        baseline_embeddings,
+        heuristic_metrics,
+    )
     from graphae.bench.probes import probe_embeddings
     from graphae.embeddings import Embeddings
     from graphae.results import RunResult
@@ -367,6 +372,20 @@ def run_one(
         if layers:
             layer_records = _layer_probes(model, graph, trained.split, cfg, layers)
         result.timings["layers"] = time.perf_counter() - t0 - result.timings["total"]
+    elif run.baseline in HEURISTIC_BASELINES:  # scores pairs: link metrics, no embeddings
+        split = make_split(graph, cfg)
+        metrics = heuristic_metrics(run.baseline, graph, split)
+        metrics.update({"params/encoder": 0, "params/decoder": 0})
+        result = RunResult(
+            config=cfg.to_dict(), metrics=metrics, best_epoch=0, epochs_run=0,
+            timings={"total": time.perf_counter() - t0, "train": 0.0, "per_epoch": 0.0,
+                     "evaluate": time.perf_counter() - t0},
+            memory=_peak_memory(torch.device("cpu")),
+            graph={"name": graph.name, "num_nodes": graph.num_nodes,
+                   "num_edges": graph.num_edges, "num_features": graph.num_features,
+                   "split": {**split.sizes(), "source": split.source}},
+            device="cpu",
+        )  # fmt: skip
     else:
         split = make_split(graph, cfg)
         try:

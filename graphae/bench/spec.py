@@ -47,6 +47,7 @@ from graphae.errors import GraphaeError
 
 __all__ = [
     "BASELINES",
+    "HEURISTIC_BASELINES",
     "AxisEntry",
     "DatasetEntry",
     "RunSpec",
@@ -57,10 +58,25 @@ __all__ = [
 ]
 
 #: Baselines probed in every table, with what each is.
+#: The link-heuristic baselines (registered names of :mod:`graphae.nn.heuristics`): they score
+#: pairs on the message-passing graph (``link/*`` metrics) instead of producing embeddings.
+HEURISTIC_BASELINES = (
+    "common_neighbors",
+    "adamic_adar",
+    "resource_allocation",
+    "preferential_attachment",
+    "katz",
+)
+
 BASELINES: dict[str, str] = {
     "untrained": "the encoder at its random initialisation (same seed), never trained",
     "features": "the raw node features X",
     "spectral": "truncated SVD of the normalised adjacency of the message-passing graph, d = out_channels",
+    "common_neighbors": "link heuristic: common neighbours on the message-passing graph",
+    "adamic_adar": "link heuristic: Adamic-Adar on the message-passing graph",
+    "resource_allocation": "link heuristic: resource allocation on the message-passing graph",
+    "preferential_attachment": "link heuristic: degree product on the message-passing graph",
+    "katz": "link heuristic: truncated Katz index (beta 0.005, walks <= 3) on the message-passing graph",
 }
 
 _TOP_KEYS = {
@@ -444,6 +460,8 @@ _ENCODER_FIELDS = (
 def _baseline_key(name: str, cfg: Any) -> dict[str, Any]:
     d = cfg.to_dict()
     fields = list(_SPLIT_FIELDS)
+    if d.get("nodes") is not None:  # a node list changes the graph (absent: earlier keys)
+        fields.append("nodes")
     if name == "spectral":
         fields.append("out_channels")
     elif name == "untrained":

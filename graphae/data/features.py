@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 #: Valid values of ``RunConfig.feature_norm``.
 FEATURE_NORMS = ("auto", "row", "none")
 
+#: Valid values of ``RunConfig.feature_fallback`` / ``load_graph(feature_fallback=)``: what a
+#: user graph without node features gets (:func:`graphae.data.io.load_graph`).
+FEATURE_FALLBACKS = ("auto", "identity", "degree", "random", "learnable", "none")
+
 #: Feature sources that ``feature_norm`` applies to (not graphae's own fallbacks).
 NORMALISED_SOURCES = ("dataset", "file")
 

@@ -28,8 +28,12 @@ Decisions (the same for every source):
 * **Features**: a ``.csv`` with an id column, or a ``.npy`` aligned to
   ``feature_ids`` (one id per line) or, without ids, to the integer ids
   ``0..R-1``. Nodes that only the feature file names are kept as isolated
-  nodes. Without features the fallback is stated in the log: identity one-hot
-  when ``N <= 2048``, else degree features (:func:`degree_features`).
+  nodes. Without features the fallback is stated in the log and recorded as
+  ``graph.feature_source``: identity one-hot when ``N <= 2048``, else learnable
+  input codes (``"learnable"``: no ``x``, the GNN encoder learns one input
+  vector per node; chosen over degree features by the measurements in
+  ``benchmarks/results/featureless.md``). ``feature_fallback`` picks another
+  (``"degree"``: :func:`degree_features`, the inductive choice).
 * **Labels**: ``id,label`` rows; string labels are mapped to ``0..K-1`` in
   sorted order (names in ``graph.meta["label_names"]``); unlabelled nodes get
   ``-1``.
@@ -42,6 +46,7 @@ entity declarations (billion laughs) are refused before any expansion.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import os
@@ -60,17 +65,20 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
+from graphae.data.features import FEATURE_FALLBACKS
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError, InputError
 
 __all__ = [
     "EDGE_LIST_EXTENSIONS",
     "FEATURE_EXTENSIONS",
+    "FEATURE_FALLBACKS",
     "GRAPH_EXTENSIONS",
     "IDENTITY_MAX_NODES",
     "degree_features",
     "identity_features",
     "load_graph",
+    "random_features",
     "read_labels",
 ]
 
@@ -91,6 +99,9 @@ LABEL_EXTENSIONS = (".csv", ".tsv", ".txt")
 IDENTITY_MAX_NODES = 2048
 #: Compressed text files are read transparently: ``edges.csv.gz``, ``feats.tsv.zst``...
 COMPRESSION_EXTENSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+
+#: Width of the ``feature_fallback="random"`` features.
+RANDOM_FEATURE_DIM = 64
 DEGREE_BUCKETS = 16
 
 _SOURCE_NAMES = {
@@ -1024,6 +1035,58 @@ def _read_id_list(feature_ids: Any) -> tuple[list[str], _Where]:
     return ids, w
 
 
+def _read_node_list(nodes: Any, edge_tokens: list[str]) -> tuple[list[str], _Where]:
+    """The ids of a node file (one per line; an ``id``/``node`` header line is skipped)."""
+    if not isinstance(nodes, (str, os.PathLike)):
+        if isinstance(nodes, (bytes, Mapping)) or not isinstance(nodes, Sequence | np.ndarray):
+            raise InputError(
+                f"nodes must be a file path or a sequence of ids, not {type(nodes).__name__}"
+            )
+        ids, where = [str(i) for i in nodes], _Where(None, None, "node")
+    else:
+        text, path = _read_text(Path(nodes), "node file")
+        ids = _split_lines(text)  # ids are taken as written (spaces kept, as in edge lists)
+        while ids and not ids[-1].strip():
+            ids.pop()
+        where = _Where(path, np.arange(1, len(ids) + 1))
+        known = set(edge_tokens)
+        if ids and ids[0].strip().lower() in _ID_NAMES and ids[0] not in known:
+            ids, where = ids[1:], _Where(path, np.arange(2, len(ids) + 1))
+    if not ids:
+        raise where.error("the node file lists no ids; give one node id per line")
+    for k, tok in enumerate(ids):
+        if not tok.strip():
+            raise where.error("blank line in the node file; give exactly one id per line", k)
+    _check_unique(ids, where, "node file")
+    return ids, where
+
+
+def _merge_node_list(edges: _Edges, nodes: Any) -> _Edges:
+    """``edges`` with its tokens extended by the node file's nodes without edges.
+
+    Raises:
+        InputError: When a node of the edges is not in the node file.
+    """
+    ids, where = _read_node_list(nodes, edges.tokens)
+    declared = pd.Index(ids)
+    missing = declared.get_indexer(edges.tokens) < 0
+    if missing.any():
+        bad = [edges.tokens[k] for k in np.flatnonzero(missing)[:3]]
+        raise where.error(
+            f"{int(missing.sum())} node id(s) of the edges are not in the node file (e.g. "
+            f"{', '.join(repr(b) for b in bad)}); add them to the node file, one per line"
+        )
+    have = pd.Index(edges.tokens)
+    extra = [t for t, pos in zip(ids, have.get_indexer(ids), strict=True) if pos < 0]
+    if extra:
+        logger.info(
+            "%s: %d nodes appear only in the node file; kept as isolated nodes",
+            _describe(where, "nodes"),
+            len(extra),
+        )
+    return dataclasses.replace(edges, tokens=edges.tokens + extra)
+
+
 def _check_unique(ids: list[str], where: _Where, what: str) -> None:
     s = pd.Series(ids)
     dup = s.duplicated(keep=False).to_numpy()
@@ -1420,10 +1483,50 @@ def degree_features(
     return torch.cat([torch.log1p(deg).unsqueeze(1), onehot], dim=1).float()
 
 
+def random_features(
+    num_nodes: int, channels: int = RANDOM_FEATURE_DIM, seed: int = 0
+) -> torch.Tensor:
+    """Fixed random node features (a featureless graph's random-feature fallback).
+
+    Args:
+        num_nodes: ``N``.
+        channels: Width ``k``.
+        seed: Seed of the draw (the same graph always gets the same features).
+
+    Returns:
+        ``(N, k)`` float32 standard normal entries.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(num_nodes, channels, generator=gen, dtype=torch.float32)
+
+
 def _fallback_features(
     mode: str, edge_index: torch.Tensor, n: int, directed: bool, name: str
-) -> tuple[torch.Tensor, str]:
-    kind = mode if mode != "auto" else ("identity" if n <= IDENTITY_MAX_NODES else "degree")
+) -> tuple[torch.Tensor | None, str]:
+    if mode == "none":
+        logger.info(
+            "%s: no node features given and feature_fallback='none': the encoder needs "
+            "learnable codes (learnable_input=true or --encoder embedding)",
+            name,
+        )
+        return None, "none"
+    if mode == "random":
+        logger.info(
+            "%s: no node features given; using %d fixed random (standard normal) features",
+            name,
+            RANDOM_FEATURE_DIM,
+        )
+        return random_features(n), "random"
+    if mode == "auto":  # chosen by measurement: benchmarks/results/featureless.md
+        mode = "identity" if n <= IDENTITY_MAX_NODES else "learnable"
+    if mode == "learnable":
+        logger.info(
+            "%s: no node features given; the encoder learns an input code per node "
+            "(feature_fallback='learnable')",
+            name,
+        )
+        return None, "learnable"
+    kind = mode
     if kind == "identity":
         if n > 50_000:
             raise GraphaeError(
@@ -1553,9 +1656,10 @@ def _check_options(header: Any, weighted: Any, feature_fallback: Any, delimiter:
     for name, value in (("header", header), ("weighted", weighted)):
         if value not in ("auto", True, False):
             raise GraphaeError(f"{name}={value!r} is invalid; use 'auto', True or False")
-    if feature_fallback not in ("auto", "identity", "degree"):
+    if feature_fallback not in FEATURE_FALLBACKS:
         raise GraphaeError(
-            f"feature_fallback={feature_fallback!r} is invalid; use 'auto', 'identity' or 'degree'"
+            f"feature_fallback={feature_fallback!r} is invalid; use "
+            + ", ".join(repr(f) for f in FEATURE_FALLBACKS)
         )
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         raise GraphaeError(
@@ -1586,6 +1690,7 @@ def load_graph(
     header: bool | str = "auto",
     weighted: bool | str = "auto",
     feature_fallback: str = "auto",
+    nodes: str | os.PathLike[str] | Sequence[Any] | None = None,
 ) -> Graph:
     """Load a user's graph from a file or an in-memory object.
 
@@ -1610,7 +1715,16 @@ def load_graph(
         weighted: ``"auto"`` uses a weight column/attribute when present;
             ``False`` ignores it; ``True`` requires it.
         feature_fallback: Without features: ``"auto"`` (identity when
-            ``N <= 2048``, else degree), ``"identity"`` or ``"degree"``.
+            ``N <= 2048``, else learnable), ``"identity"``, ``"degree"``,
+            ``"random"`` (fixed ``(N, 64)`` standard normal features, seed 0),
+            ``"learnable"`` (``x = None``, and a GNN encoder learns an input
+            code per node: :func:`graphae.nn.latent.featureless_options`) or
+            ``"none"`` (``x = None``: the encoder options must provide codes).
+        nodes: The full node set: a file with one id per line (an ``id``
+            header line is allowed) or a sequence of ids. Nodes without edges
+            become isolated nodes (they get embeddings); a node of the edges
+            that the list lacks is an :class:`InputError`. With ``features``
+            too, every feature row must be a listed node.
 
     Returns:
         A :class:`Graph`: ``data.x`` ``(N, F)`` float32, ``data.edge_index``
@@ -1628,10 +1742,18 @@ def load_graph(
     edges, extra = _read_source(
         source, directed=directed, delimiter=delimiter, header=header, weighted=weighted
     )
+    if nodes is not None:
+        edges = _merge_node_list(edges, nodes)
     feats = _read_features(features, feature_ids) if features is not None else None
     tokens, feature_pos = (
         _merge_feature_nodes(edges, feats) if feats is not None else (edges.tokens, None)
     )
+    if nodes is not None and len(tokens) > len(edges.tokens):
+        raise InputError(
+            f"feature row id {tokens[len(edges.tokens)]!r} is not in the node file; list every "
+            "node there or remove the row",
+            feats.where.path if feats is not None else None,
+        )
     nodes, rank = _order_nodes(tokens)
     n = len(nodes)
     edge_index, edge_weight, stats = _clean_edges(

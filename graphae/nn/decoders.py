@@ -19,6 +19,7 @@ name              kind       what                                               
 ``bilinear``      structure  ``z_uᵀ R z_v``, R symmetrised unless directed          d² (d diagonal)
 ``mlp``           structure  MLP on ``z_u ⊙ z_v`` or ``[z_u, z_v]``                 grows with depth×width
 ``gnn``           structure  mirrored GCN stack over the graph, then a scorer      mirrors the encoder
+``ncn``           structure  MLP on ``[z_u ⊙ z_v, Σ_{w ∈ Γ(u)∩Γ(v)} z_w]``          grows with depth×width
 ``linear``        feature    ``x̂ = z W + b``                                      d·F + F
 ``mirror``        feature    GCN stack with the encoder's widths reversed          mirrors the encoder
 ``tied``          feature    the mirror with ``W_lᵀ`` of the encoder, no biases    0
@@ -436,6 +437,129 @@ class GNNDecoder(StructureDecoder):
         return self.scorer.dense(self.stack(z, _need_graph("gnn", edge_index)))
 
 
+class _CommonNeighborIndex:
+    """Sorted neighbour lists of a message-passing graph, rebuilt when the graph changes.
+
+    Neighbourhoods are undirected (an edge in either direction makes two nodes
+    neighbours), without self loops, and each neighbour counts once.
+    """
+
+    def __init__(self) -> None:
+        self._graph: Tensor | None = None  # held, so its identity cannot be reused
+        self._key: tuple[int, int] | None = None
+        self.rowptr = self.col = self.keys = self.degree = torch.empty(0, dtype=torch.long)
+
+    def get(self, edge_index: Tensor, num_nodes: int) -> _CommonNeighborIndex:
+        key = (num_nodes, edge_index._version)
+        if edge_index is not self._graph or key != self._key:
+            ei = edge_index.detach().long()
+            both = torch.cat([ei, ei.flip(0)], dim=1)
+            both = both[:, both[0] != both[1]]
+            keys = torch.unique(both[0] * num_nodes + both[1])  # sorted, distinct
+            row, self.col = keys // num_nodes, keys % num_nodes
+            self.keys = keys
+            self.degree = torch.bincount(row, minlength=num_nodes)
+            self.rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=ei.device)
+            self.rowptr[1:] = torch.cumsum(self.degree, 0)
+            self._graph, self._key = edge_index, key
+        return self
+
+
+def common_neighbor_sum(
+    z: Tensor, pairs: Tensor, edge_index: Tensor, index: _CommonNeighborIndex | None = None
+) -> Tensor:
+    """``Σ_{w ∈ Γ(u) ∩ Γ(v)} z_w`` for each pair ``(u, v)``.
+
+    Vectorised on the tensors' device: the neighbours of the endpoint with the
+    smaller degree are listed and tested against the other endpoint's with a
+    binary search over the sorted edge keys, so the work is
+    ``Σ_pairs min(deg u, deg v)`` (never an ``N × N`` matrix). ``u`` and ``v``
+    themselves are never common neighbours of their own pair, so the pair's own
+    edge (a training positive is an edge of the message-passing graph) does
+    not enter its sum.
+
+    Args:
+        z: ``(N, d)`` embeddings.
+        pairs: ``(2, P)`` pairs.
+        edge_index: ``(2, E)`` message-passing graph (undirected neighbourhoods).
+        index: A cached neighbour index (rebuilt here when ``None``).
+
+    Returns:
+        ``(P, d)`` sums (zero rows for pairs without common neighbours).
+    """
+    n = z.size(0)
+    idx = (index or _CommonNeighborIndex()).get(edge_index, n)
+    u, v = pairs[0].long(), pairs[1].long()
+    swap = idx.degree[u] > idx.degree[v]
+    a, b = torch.where(swap, v, u), torch.where(swap, u, v)
+    counts = idx.degree[a]
+    total = int(counts.sum())
+    out = z.new_zeros(pairs.size(1), z.size(1))
+    if total == 0:
+        return out
+    pair_id = torch.repeat_interleave(torch.arange(pairs.size(1), device=z.device), counts)
+    first = torch.cumsum(counts, 0) - counts
+    offset = torch.arange(total, device=z.device) - first[pair_id]
+    w = idx.col[idx.rowptr[a][pair_id] + offset]
+    key = b[pair_id] * n + w
+    pos = torch.searchsorted(idx.keys, key).clamp_(max=idx.keys.numel() - 1)
+    hit = (idx.keys[pos] == key) & (w != b[pair_id])
+    return out.index_add(0, pair_id[hit], z.index_select(0, w[hit]))
+
+
+class NCNDecoder(StructureDecoder):
+    """Neural Common Neighbour: an MLP on ``[z_u ⊙ z_v, Σ_{w ∈ Γ(u) ∩ Γ(v)} z_w]``.
+
+    Wang, Yang & Zhang, "Neural Common Neighbor with Completion for Link
+    Prediction" (ICLR 2024): the pair's Hadamard product beside the sum of the
+    embeddings of its common neighbours in the message-passing graph, so the
+    decoder sees the pair's shared neighbourhood that a node-wise GAE cannot
+    tell apart. ``depth`` hidden layers of ``width`` (``depth=0``: a linear map);
+    ``dropout`` on each hidden layer's input. Symmetric (undirected
+    neighbourhoods). The paper's target-link removal for training positives
+    is graphae's edge masking (``edge_mask``): masked training pairs leave the
+    message-passing graph of the step before the encoder and this decoder see it.
+
+    Args:
+        in_channels: ``d``.
+        width: Hidden width.
+        depth: Hidden layers.
+        dropout: Dropout on the input of each hidden layer.
+        activation: Hidden activation (:func:`~graphae.nn.encoders.make_activation`).
+    """
+
+    needs_graph = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        width: int = 64,
+        depth: int = 1,
+        dropout: float = 0.0,
+        activation: str = "relu",
+    ) -> None:
+        super().__init__()
+        if depth < 0 or width < 1:
+            raise GraphaeError(f"ncn decoder: need depth >= 0 and width >= 1, got {depth}, {width}")
+        self.dropout = dropout
+        sizes = [2 * in_channels] + [width] * depth + [1]
+        self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+        self.acts = nn.ModuleList(make_activation(activation, width) for _ in range(depth))
+        self._index = _CommonNeighborIndex()
+
+    def pair_features(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None) -> Tensor:
+        """``(P, 2d)`` inputs of the MLP: ``[z_u ⊙ z_v, Σ_{w ∈ Γ(u)∩Γ(v)} z_w]``."""
+        zu, zv = pair_ends(z, pairs)
+        cn = common_neighbor_sum(z, pairs, _need_graph("ncn", edge_index), self._index)
+        return torch.cat([zu * zv, cn], dim=-1)
+
+    def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        h = self.pair_features(z, pairs, edge_index)
+        for lin, act in zip(self.lins[:-1], self.acts, strict=True):
+            h = act(lin(nn.functional.dropout(h, self.dropout, self.training)))
+        return self.lins[-1](h).squeeze(-1)
+
+
 # -------------------------------------------------------------------- feature
 
 
@@ -669,6 +793,22 @@ def _gnn(
         in_channels, hidden_channels, hidden_channels, num_layers, encoder, layers
     )
     return GNNDecoder(sizes, scorer, activation, dropout)
+
+
+@_register(
+    "ncn",
+    "structure",
+    "Neural Common Neighbour: MLP on [z_u⊙z_v, sum of common neighbours' z]; depth, width",
+)
+def _ncn(
+    in_channels: int,
+    hidden_channels: int = 64,
+    depth: int = 1,
+    width: int | None = None,
+    dropout: float = 0.0,
+    activation: str = "relu",
+) -> Decoder:
+    return NCNDecoder(in_channels, width or hidden_channels, depth, dropout, activation)
 
 
 def _need_width(name: str, out_channels: int | None) -> int:

@@ -13,8 +13,15 @@
   features) and ``hybrid="add"|"concat"`` adds a latent table to (or
   concatenates one with) the GNN's output. :func:`build_hybrid` turns the
   encoder options ``learnable_input``, ``input_channels``, ``hybrid``,
-  ``hybrid_channels`` and ``table_init_std`` of *any* registered encoder into
-  this wrapper.
+  ``hybrid_channels``, ``table_init_std`` and ``table_init`` of *any*
+  registered encoder into this wrapper.
+
+``table_init="orthogonal"`` (for these tables and for the ``embedding``
+encoder) starts a table as a scaled orthogonal matrix (orthonormal columns when
+``N >= d``), the initialisation of the refined-GAE recipe for learnable node
+embeddings (Ma et al., "Reconsidering the Performance of GAE in Link
+Prediction", 2024); its entries have the std of the default initialisation.
+The default ``"normal"`` keeps the earlier initialisation bit for bit.
 
 Every table is a :class:`LatentTable`, which is how the training strategies
 find the latent codes (:func:`latent_tables`).
@@ -39,7 +46,11 @@ HYBRID_OPTIONS = (
     "hybrid",
     "hybrid_channels",
     "table_init_std",
+    "table_init",
 )
+
+#: Valid values of the ``table_init`` option.
+TABLE_INITS = ("normal", "orthogonal")
 
 
 class LatentTable(nn.Module):
@@ -51,10 +62,19 @@ class LatentTable(nn.Module):
         init_std: Std of the normal initialisation; ``None`` for Glorot-uniform
             (``U(±sqrt(6 / (N + d)))``, as OGB's ddi baselines initialise theirs).
         sparse: Sparse row gradients (train with ``torch.optim.SparseAdam``).
+        init: ``"normal"`` (the distribution above) or ``"orthogonal"``: a random
+            orthogonal matrix (:func:`torch.nn.init.orthogonal_`) scaled by
+            ``std · sqrt(max(N, d))``, so its entries have the std ``std`` of
+            the ``"normal"`` choice (``init_std``, or Glorot's ``sqrt(2 / (N + d))``).
     """
 
     def __init__(
-        self, num_nodes: int, channels: int, init_std: float | None = 0.1, sparse: bool = False
+        self,
+        num_nodes: int,
+        channels: int,
+        init_std: float | None = 0.1,
+        sparse: bool = False,
+        init: str = "normal",
     ) -> None:
         super().__init__()
         if num_nodes < 1 or channels < 1:
@@ -63,7 +83,10 @@ class LatentTable(nn.Module):
             )
         if init_std is not None and init_std < 0:
             raise GraphaeError(f"init_std must be >= 0, got {init_std}")
+        if init not in TABLE_INITS:
+            raise GraphaeError(f"table_init must be one of {', '.join(TABLE_INITS)}, got {init!r}")
         self.init_std = init_std
+        self.init = init
         self.sparse = sparse
         self.embedding = nn.Embedding(num_nodes, channels, sparse=sparse)
         self.reset_parameters()
@@ -79,8 +102,14 @@ class LatentTable(nn.Module):
         return self.embedding.num_embeddings
 
     def reset_parameters(self) -> None:
-        """Normal(0, init_std²) rows, or Glorot-uniform when ``init_std`` is ``None``."""
-        if self.init_std is None:
+        """Normal(0, init_std²) rows, Glorot-uniform when ``init_std`` is ``None``, or
+        the scaled orthogonal matrix of ``init="orthogonal"``."""
+        if self.init == "orthogonal":
+            n, d = self.embedding.weight.shape
+            std = self.init_std if self.init_std is not None else math.sqrt(2.0 / (n + d))
+            with torch.no_grad():
+                nn.init.orthogonal_(self.embedding.weight, gain=std * math.sqrt(max(n, d)))
+        elif self.init_std is None:
             nn.init.xavier_uniform_(self.embedding.weight)
         else:
             nn.init.normal_(self.embedding.weight, 0.0, self.init_std)
@@ -117,6 +146,7 @@ class EmbeddingEncoder(Encoder):
             starts with useful gradients (a much smaller scale leaves
             ``z_u ⊙ z_v`` near 0 and the MLP stuck at the chance loss).
         sparse: Sparse gradients / SparseAdam (rows outside the batch untouched).
+        table_init: ``"normal"`` or ``"orthogonal"`` (see :class:`LatentTable`).
     """
 
     uses_graph = False
@@ -128,13 +158,14 @@ class EmbeddingEncoder(Encoder):
         in_channels: int = 0,
         init_std: float | None = None,
         sparse: bool = True,
+        table_init: str = "normal",
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.sizes = [in_channels, out_channels]
         std = out_channels**-0.25 if init_std is None else init_std
-        self.codes = LatentTable(num_nodes, out_channels, std, sparse)
+        self.codes = LatentTable(num_nodes, out_channels, std, sparse, table_init)
 
     @property
     def num_nodes(self) -> int:
@@ -178,6 +209,7 @@ class HybridEncoder(Encoder):
         hybrid: ``None``, ``"add"`` or ``"concat"``.
         hybrid_channels: ``k_out`` (``d`` for ``add``).
         init_std: Std of the tables' normal init (``None``: Glorot-uniform).
+        table_init: ``"normal"`` or ``"orthogonal"`` (see :class:`LatentTable`).
     """
 
     def __init__(
@@ -189,15 +221,20 @@ class HybridEncoder(Encoder):
         hybrid: str | None = None,
         hybrid_channels: int = 0,
         init_std: float | None = None,
+        table_init: str = "normal",
     ) -> None:
         super().__init__()
         self.inner = inner
         self.in_channels = in_channels
         self.hybrid = hybrid
         self.input_table = (
-            LatentTable(num_nodes, input_channels, init_std) if input_channels else None
+            LatentTable(num_nodes, input_channels, init_std, init=table_init)
+            if input_channels
+            else None
         )
-        self.output_table = LatentTable(num_nodes, hybrid_channels, init_std) if hybrid else None
+        self.output_table = (
+            LatentTable(num_nodes, hybrid_channels, init_std, init=table_init) if hybrid else None
+        )
         self.out_channels = inner.out_channels + (hybrid_channels if hybrid == "concat" else 0)
         self.sizes = [in_channels, *inner.sizes[1:-1], self.out_channels]
 
@@ -252,6 +289,8 @@ def build_hybrid(
     * ``hybrid_channels`` (int): the concatenated table's width (default ``d // 2``;
       the GNN then outputs ``d - hybrid_channels`` so ``z`` stays ``d`` wide).
     * ``table_init_std`` (float): normal init std of the tables (default Glorot-uniform).
+    * ``table_init`` (``"normal"`` | ``"orthogonal"``): how the tables start
+      (see :class:`LatentTable`; default ``"normal"``).
 
     Args:
         name: Registered encoder name.
@@ -267,19 +306,23 @@ def build_hybrid(
         GraphaeError: On invalid hybrid options.
     """
     opts = dict(options)
-    hyb = {k: opts.pop(k) for k in HYBRID_OPTIONS if k in opts}
+    own = ("table_init",) if name == "embedding" else ()  # the embedding encoder's own option
+    hyb = {k: opts.pop(k) for k in HYBRID_OPTIONS if k in opts and k not in own}
     learnable = bool(hyb.get("learnable_input", False))
     mode = hyb.get("hybrid")
     if not learnable and mode is None:
-        if "input_channels" in hyb or "hybrid_channels" in hyb or "table_init_std" in hyb:
+        if any(
+            k in hyb for k in ("input_channels", "hybrid_channels", "table_init_std", "table_init")
+        ):
             raise GraphaeError(
-                "input_channels / hybrid_channels / table_init_std need learnable_input=true "
-                "or hybrid=add|concat"
+                "input_channels / hybrid_channels / table_init_std / table_init need "
+                "learnable_input=true or hybrid=add|concat"
             )
         return make(context, opts)
     if name == "embedding":
         raise GraphaeError(
-            "the embedding encoder is already a latent table; hybrid options "
+            "the embedding encoder is already a latent table (it takes table_init itself); "
+            "hybrid options "
             "apply to GNN encoders (gcn, sage, ...)"
         )
     if mode not in (None, "add", "concat"):
@@ -307,7 +350,48 @@ def build_hybrid(
     ctx["in_channels"] = f + k_in
     inner = make(ctx, opts)
     init = hyb.get("table_init_std")
-    return HybridEncoder(inner, int(n), f, k_in, mode, k_out, None if init is None else float(init))
+    return HybridEncoder(
+        inner,
+        int(n),
+        f,
+        k_in,
+        mode,
+        k_out,
+        None if init is None else float(init),
+        str(hyb.get("table_init", "normal")),
+    )
+
+
+#: The ``feature_fallback`` whose encoder learns an input code per node.
+LEARNABLE_FALLBACK = "learnable"
+
+
+def featureless_options(config: Any, in_channels: int) -> dict[str, Any]:
+    """The encoder options a run builds its encoder with.
+
+    ``config.encoder_options``, plus ``learnable_input=True`` when a GNN
+    encoder meets a user graph whose features are the ``"learnable"`` fallback
+    (``in_channels == 0`` and ``config.feature_fallback`` is ``"learnable"``, or
+    ``"auto"``, which gives a user graph file without features either identity
+    features or these codes). Named datasets without
+    features (SEAL, ogbl-ddi) are left alone: they keep asking for
+    ``--encoder embedding`` or ``learnable_input=true``.
+
+    Args:
+        config: A :class:`~graphae.train.RunConfig` (or anything with its fields).
+        in_channels: The graph's feature width ``F``.
+    """
+    options = dict(getattr(config, "encoder_options", {}) or {})
+    fallback = getattr(config, "feature_fallback", "auto")
+    if (
+        in_channels == 0
+        and getattr(config, "graph", None) is not None
+        and fallback in ("auto", LEARNABLE_FALLBACK)
+        and not needs_no_features(config.encoder, options)
+        and not options.get("hybrid")
+    ):
+        options["learnable_input"] = True
+    return options
 
 
 def needs_no_features(encoder: str, options: dict[str, Any]) -> bool:
@@ -322,6 +406,7 @@ def _embedding(
     in_channels: int = 0,
     init_std: float | None = None,
     sparse: bool = True,
+    table_init: str = "normal",
 ) -> Encoder:
     """Auto-decoder: a free latent code per node (N×d table, sparse rows); ignores x and edges."""
     if init_std is not None and not math.isfinite(float(init_std)):
@@ -332,4 +417,5 @@ def _embedding(
         in_channels,
         None if init_std is None else float(init_std),
         bool(sparse),
+        str(table_init),
     )
