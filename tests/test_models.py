@@ -57,6 +57,7 @@ def config(**kw: object) -> RunConfig:
         "val_ratio": 0.1,
         "test_ratio": 0.2,
         "patience": 0,
+        "device": "cpu",  # exact values below are CPU arithmetic (tests/test_gpu.py covers CUDA)
     }
     base.update(kw)
     return RunConfig(**base)  # type: ignore[arg-type]

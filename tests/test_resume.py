@@ -43,6 +43,7 @@ def _deterministic_mode_off():
 
 def config(**kw: object) -> RunConfig:
     base = {"dataset": "blocks", "epochs": 16, "val_ratio": 0.1, "test_ratio": 0.2, "patience": 0}
+    base["device"] = "cpu"  # resumed == uninterrupted bit for bit is a CPU guarantee
     base.update(kw)
     return RunConfig(**base)  # type: ignore[arg-type]
 
@@ -128,7 +129,7 @@ def test_resume_twice_and_from_a_periodic_checkpoint_after_a_hard_kill(
 
 def test_resume_refuses_another_run(tmp_path: Path) -> None:
     g = two_communities()
-    cfg = config(seed=2)
+    cfg = config(seed=2, device="auto")  # resumed below with --device cpu: a device change
     ckpt = tmp_path / "ck"
     with pytest.raises(TrainingInterrupted):
         fit(cfg, graph=g, checkpoint_dir=ckpt, control=TrainingControl(stop_after=3))
