@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 import typer
 
 from graphae.errors import GraphaeError
-from graphae.runoptions import with_run_config_options
+from graphae.runoptions import parse_options, with_run_config_options
 
 app = typer.Typer(
     add_completion=True,
@@ -73,20 +73,6 @@ def _setup_logging(verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-
-
-def _parse_options(items: list[str] | None, flag: str) -> dict[str, object]:
-    """``["depth=3", "mode=concat"]`` -> ``{"depth": 3, "mode": "concat"}`` (JSON values)."""
-    out: dict[str, object] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise GraphaeError(f"{flag} {item!r}: expected KEY=VALUE")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 class _Interrupt(BaseException):
@@ -743,7 +729,7 @@ def check_split_command(
             source = f"split file {split_file}"
         elif pyg_random_link_split:
             assert g is not None
-            opts = _parse_options(pyg_option, "--pyg-option")
+            opts = parse_options(pyg_option, "--pyg-option")
             split = run_pyg_split(g.data.edge_index, g.num_nodes, seed=seed, **opts)
             shown = ", ".join(f"{k}={v!r}" for k, v in opts.items()) or "defaults"
             source = f"PyG RandomLinkSplit({shown}) on {g.name}, seed {seed}"
@@ -809,23 +795,16 @@ def baseline_command(
     """
     _setup_logging(False)
     from graphae.bench.baselines import heuristic_metrics
+    from graphae.inference import load_run_config
     from graphae.nn.heuristics import resolve_heuristic
     from graphae.train import RunConfig, load_input, make_split
 
     name = resolve_heuristic(heuristic)
-    options = _parse_options(heuristic_option, "--heuristic-option")
+    options = parse_options(heuristic_option, "--heuristic-option")
     if (run is not None) + (dataset is not None) + (graph is not None) != 1:
         raise GraphaeError("give one of: a run folder, --dataset or --graph")
     if run is not None:
-        cfg_path = run / "config.json"
-        if not cfg_path.is_file():
-            raise GraphaeError(f"{run}: no config.json; is this a folder written by graphae train?")
-        try:
-            config = RunConfig.from_dict(json.loads(cfg_path.read_text(encoding="utf-8")))
-        except (ValueError, UnicodeDecodeError) as e:
-            raise GraphaeError(f"{cfg_path}: corrupted config ({type(e).__name__})") from None
-        if data_root is not None:
-            config = config.replace(data_root=str(data_root))
+        config = load_run_config(run, data_root)
         config = config.replace(feature_fallback="none")  # features play no part in a heuristic
     else:
         config = RunConfig(

@@ -146,6 +146,33 @@ def probe_embeddings(
     }
 
 
+def load_run_config(run_dir: str | Path, data_root: str | Path | None = None) -> Any:
+    """The :class:`~graphae.train.RunConfig` a run folder was trained with.
+
+    Args:
+        run_dir: A folder written by ``graphae train``.
+        data_root: Replaces the run's dataset root when given.
+
+    Returns:
+        The run's config.
+
+    Raises:
+        GraphaeError: When the folder has no ``config.json`` or it cannot be read.
+    """
+    import json
+
+    from graphae.train import RunConfig
+
+    cfg_path = Path(run_dir) / "config.json"
+    if not cfg_path.is_file():
+        raise GraphaeError(f"{run_dir}: no config.json; is this a folder written by graphae train?")
+    try:
+        config = RunConfig.from_dict(json.loads(cfg_path.read_text(encoding="utf-8")))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise GraphaeError(f"{cfg_path}: corrupted config ({type(e).__name__})") from None
+    return config if data_root is None else config.replace(data_root=str(data_root))
+
+
 def probe_run(
     run_dir: str | Path, *, data_root: str | Path | None = None, seed: int = 0
 ) -> dict[str, float]:
@@ -168,24 +195,15 @@ def probe_run(
     Raises:
         GraphaeError: When the folder has no readable ``config.json``.
     """
-    import json
 
     import numpy as np
 
     from graphae.embeddings import load_embeddings
     from graphae.evaluate import cluster_nmi, node_probe, split_link_probe
-    from graphae.train import RunConfig, load_input, make_split
+    from graphae.train import load_input, make_split
 
     run_dir = Path(run_dir)
-    cfg_path = run_dir / "config.json"
-    if not cfg_path.is_file():
-        raise GraphaeError(f"{run_dir}: no config.json; is this a folder written by graphae train?")
-    try:
-        config = RunConfig.from_dict(json.loads(cfg_path.read_text(encoding="utf-8")))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise GraphaeError(f"{cfg_path}: corrupted config ({type(e).__name__})") from None
-    if data_root is not None:
-        config = config.replace(data_root=str(data_root))
+    config = load_run_config(run_dir, data_root)
     graph = load_input(config)
     emb = load_embeddings(run_dir)
     rows = np.array([graph.nodes.row(i) for i in emb.ids])
