@@ -349,9 +349,8 @@ def run_one(
     )
     from graphae.bench.probes import probe_embeddings
     from graphae.embeddings import Embeddings
-    from graphae.results import RunResult
     from graphae.rundir import save_checkpoint, write_atomic_folder
-    from graphae.train import _peak_memory, fit, make_split
+    from graphae.train import fit, make_split
 
     layers = layers or {}
     save = save or {}
@@ -376,16 +375,7 @@ def run_one(
         split = make_split(graph, cfg)
         metrics = heuristic_metrics(run.baseline, graph, split)
         metrics.update({"params/encoder": 0, "params/decoder": 0})
-        result = RunResult(
-            config=cfg.to_dict(), metrics=metrics, best_epoch=0, epochs_run=0,
-            timings={"total": time.perf_counter() - t0, "train": 0.0, "per_epoch": 0.0,
-                     "evaluate": time.perf_counter() - t0},
-            memory=_peak_memory(torch.device("cpu")),
-            graph={"name": graph.name, "num_nodes": graph.num_nodes,
-                   "num_edges": graph.num_edges, "num_features": graph.num_features,
-                   "split": {**split.sizes(), "source": split.source}},
-            device="cpu",
-        )  # fmt: skip
+        result = _baseline_result(cfg, graph, split, metrics, t0, t0)
     else:
         split = make_split(graph, cfg)
         try:
@@ -400,20 +390,7 @@ def run_one(
             metrics.update({f"params/{k}": v for k, v in counts.items()})
             if model is not None and layers:
                 layer_records = _layer_probes(model, graph, split, cfg, layers)
-            total = time.perf_counter() - t0
-            result = RunResult(
-                config=cfg.to_dict(),
-                metrics=metrics,
-                best_epoch=0,
-                epochs_run=0,
-                timings={"total": total, "train": 0.0, "per_epoch": 0.0,
-                         "evaluate": time.perf_counter() - t_probe},
-                memory=_peak_memory(torch.device("cpu")),
-                graph={"name": graph.name, "num_nodes": graph.num_nodes,
-                       "num_edges": graph.num_edges, "num_features": graph.num_features,
-                       "split": {**split.sizes(), "source": split.source}},
-                device="cpu",
-            )  # fmt: skip
+            result = _baseline_result(cfg, graph, split, metrics, t0, t_probe)
     if result is not None and not save.get("history", True):
         result.history = []
     record["finished"] = _now()
@@ -442,6 +419,34 @@ def run_one(
     if result is not None:
         record["metrics"] = result.metrics
     return record
+
+
+def _baseline_result(
+    cfg: Any, graph: Any, split: Any, metrics: dict[str, Any], t0: float, t_eval: float
+) -> Any:
+    """The :class:`~graphae.results.RunResult` of a baseline row (no training, on the CPU).
+
+    Args:
+        cfg: The row's :class:`~graphae.train.RunConfig`.
+        graph: Its :class:`~graphae.data.graph.Graph`.
+        split: Its :class:`~graphae.data.split.LinkSplit`.
+        metrics: The measured metrics.
+        t0: ``time.perf_counter()`` when the row started.
+        t_eval: ``time.perf_counter()`` when its scoring started.
+    """
+    from graphae.results import RunResult
+    from graphae.train import _peak_memory
+
+    now = time.perf_counter()
+    return RunResult(
+        config=cfg.to_dict(), metrics=metrics, best_epoch=0, epochs_run=0,
+        timings={"total": now - t0, "train": 0.0, "per_epoch": 0.0, "evaluate": now - t_eval},
+        memory=_peak_memory(torch.device("cpu")),
+        graph={"name": graph.name, "num_nodes": graph.num_nodes,
+               "num_edges": graph.num_edges, "num_features": graph.num_features,
+               "split": {**split.sizes(), "source": split.source}},
+        device="cpu",
+    )  # fmt: skip
 
 
 def _train_recon_loss(history: list[dict[str, float]], best_epoch: int, kind: str) -> float | None:
