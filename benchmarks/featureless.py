@@ -268,7 +268,7 @@ def run_all(args: argparse.Namespace) -> None:
                     if cname == ("identity" if small else "degree"):
                         continue  # the same run as "default" (identity <= 2,048 nodes < degree)
                     run = folder / cname
-                    argv = ["train", "--graph", str(edge_file), "--out", str(run),
+                    argv = ["train", "--graph", str(edge_file), "--out", str(run), "--overwrite",
                             "--seed", str(seed), "--device", "cpu", "--no-progress",
                             *CONFIGS[cname], *args.extra]  # fmt: skip
                     t0 = time.perf_counter()

@@ -57,6 +57,7 @@ if command -v graphae >/dev/null; then G=graphae; else G="$PY -m graphae.cli"; f
 
 # 1. Cora wall time, start-up included (target <= 4 s on the H200), 3 runs
 cora() {
+    rm -rf /tmp/cora-*  # scratch run folders of an earlier call (--out refuses them)
     for i in 1 2 3; do
         local t=$EPOCHREALTIME
         $G train --dataset Cora --seed 0 --device "$DEV" --data-root "$DATA" \
@@ -69,6 +70,7 @@ step cora 75 bash -c cora
 
 # 2. --deterministic twice: byte-identical embeddings, or the measured max difference
 determinism() {
+    rm -rf /tmp/det-*
     for i in a b; do
         $G train --dataset Cora --seed 0 --device "$DEV" --deterministic --data-root "$DATA" \
             --out "/tmp/det-$i" --no-progress || return 1
