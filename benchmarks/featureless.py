@@ -43,18 +43,12 @@ from typing import Any
 
 import numpy as np
 
-#: graphae's identity/degree threshold of the "auto" fallback (graphae.data.io).
-IDENTITY_MAX_NODES = 2048
+from graphae.bench.spec import HEURISTIC_BASELINES
+from graphae.data.io import IDENTITY_MAX_NODES  # the identity/learnable threshold of "auto"
 
 SEAL = ["USAir", "NS", "PB", "Yeast", "Celegans", "Power", "Router", "Ecoli"]
 SYNTHETIC = ["geometric", "powerlaw_cluster"]
-HEURISTICS = [
-    "common_neighbors",
-    "adamic_adar",
-    "resource_allocation",
-    "preferential_attachment",
-    "katz",
-]
+HEURISTICS = list(HEURISTIC_BASELINES)  # the harness's heuristic rows, in its order
 
 #: name -> extra ``graphae train`` flags (on top of the defaults).
 CONFIGS: dict[str, list[str]] = {

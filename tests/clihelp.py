@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -46,3 +51,32 @@ def assert_one_line_error(code: int, err: str, expected: list[str]) -> None:
     assert lines[0].startswith("graphae: error: "), lines[0]
     for part in expected:
         assert part in lines[0], f"{part!r} not in {lines[0]!r}"
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_subprocess(
+    args: list[object], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m graphae.cli ARGS`` in a fresh interpreter (one thread, no warnings)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "graphae.cli", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def load_script(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` as a module (registered in ``sys.modules``)."""
+    path = REPO / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod

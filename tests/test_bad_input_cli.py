@@ -15,15 +15,13 @@ real subprocess.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from clihelp import RING, assert_one_line_error, run_cli, snapshot
+from clihelp import RING, assert_one_line_error, run_cli, run_subprocess, snapshot
 
 # ----------------------------------------------------------------------- cases
 #
@@ -401,18 +399,6 @@ def test_quoted_ids_with_spaces_unicode_and_commas_succeed(tmp_path, capsys) -> 
     assert emb["New York, NY"].shape == (16,)
 
 
-def _subprocess(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "graphae.cli", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def test_real_subprocess_errors_are_one_line(tmp_path) -> None:
     """``python -m graphae.cli`` end to end: a broken line and a user's --out folder."""
     (tmp_path / "mine").mkdir()
@@ -424,7 +410,7 @@ def test_real_subprocess_errors_are_one_line(tmp_path) -> None:
         (["train", "--graph", "e.csv", "--out", "o"], "e.csv:2:"),
         (["train", "--graph", "e.csv", "--out", "mine"], "not a graphae run folder"),
     ]:
-        proc = _subprocess(args, tmp_path)
+        proc = run_subprocess(args, tmp_path)
         assert proc.returncode == 2, proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr

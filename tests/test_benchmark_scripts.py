@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from clihelp import load_script
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def script(name: str) -> ModuleType:
-    path = REPO / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux /proc needed")
 def test_speed_benchmark_measures_each_models_training_memory(data_root: Path) -> None:
     """Training memory is measured after the load phase, per model, in a fresh process."""
-    speed = script("speed_vs_pyg")
+    speed = load_script("speed_vs_pyg")
     rows = {k: speed.peak_memory_row("cora", k, str(data_root), 1) for k in ("graphae", "pyg")}
     for mem in rows.values():
         assert set(mem) == {"load_peak", "before", "peak"}
@@ -59,7 +48,7 @@ def test_speed_benchmark_device_rows_and_json(tmp_path: Path) -> None:
 
     import torch
 
-    speed = script("speed_vs_pyg")
+    speed = load_script("speed_vs_pyg")
     rows = speed.device_rows(["tiny-synthetic"], torch.device("cpu"), 1, 0, None)
     out = tmp_path / "speed.md"
     speed.write_device_results(rows, torch.device("cpu"), out, "python speed_vs_pyg.py")

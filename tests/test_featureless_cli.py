@@ -5,27 +5,11 @@ subprocesses; the variations run the same CLI in-process (``clihelp.run_cli``)."
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from clihelp import run_cli
-
-
-def _graphae(args: list[object], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "graphae.cli", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+from clihelp import run_cli, run_subprocess
 
 
 def _metrics(line: str) -> dict[str, float]:
@@ -40,7 +24,7 @@ def test_baseline_on_a_seal_graph_a_run_folder_and_its_edge_file(
     from graphae.train import RunConfig, make_split
 
     root = shared_data("SEAL")
-    proc = _graphae(
+    proc = run_subprocess(
         ["baseline", "--dataset", "seal_usair", "--heuristic", "aa", "--data-root", root,
          "--seed", 3],
         tmp_path,
@@ -107,7 +91,7 @@ def test_nodes_file_gives_isolated_nodes_embeddings(tmp_path, capsys) -> None:
     names = [f"n{i}" for i in range(12)] + ["lonely", "hermit"]
     nodes.write_text("\n".join(names) + "\n")
     run = tmp_path / "run"
-    proc = _graphae(
+    proc = run_subprocess(
         ["train", "--graph", edges, "--nodes", nodes, "--epochs", 3, "--out", run,
          "--no-progress"],
         tmp_path,

@@ -5,15 +5,14 @@ end (shrunk) through the bench runner into the per-seed records of ogb_ddi_gpu.p
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from clihelp import load_script
 from ogb_replicas import write_replica
 
 from graphae.bench.runner import run_sweep
@@ -33,16 +32,6 @@ def spec_obj(name: str) -> dict[str, Any]:
             if isinstance(enc, dict):
                 enc.get("options", {}).pop("table_init", None)
     return obj
-
-
-def script(name: str) -> Any:
-    path = REPO / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.mark.parametrize(
@@ -129,7 +118,7 @@ def _shrink(obj: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
 
 def test_refined_spec_runs_end_to_end_into_per_seed_records(tmp_path: Path) -> None:
     write_replica(tmp_path / "data/ogb", "ogbl-ddi")
-    tool = script("ogb_ddi_gpu")
+    tool = load_script("ogb_ddi_gpu")
     into = tmp_path / "ogb-ddi-gpu.json"
     folders = []
     for seed in (0, 1):  # one sweep folder per seed, as the GPU driver runs them
@@ -172,7 +161,7 @@ def test_refined_spec_runs_end_to_end_into_per_seed_records(tmp_path: Path) -> N
 
 def test_timing_script_times_real_steps(tmp_path: Path) -> None:
     write_replica(tmp_path / "ogb", "ogbl-ddi")
-    timing = script("refined_ddi_timing")
+    timing = load_script("refined_ddi_timing")
     cfg, dropped = timing.refined_config(device="cpu")
     assert dropped == ([] if "table_init" in HYBRID_OPTIONS else ["table_init"])
     cfg = cfg.replace(
