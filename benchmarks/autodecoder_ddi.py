@@ -226,8 +226,9 @@ def write_table(records: list[dict[str, Any]], out: Path, command: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the sweep (see the module docstring)."""
+    from graphae.config import RunConfig
     from graphae.data.datasets import load_dataset
-    from graphae.train import RunConfig, fit
+    from graphae.train import fit
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-root", default=None)

@@ -356,8 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-root", default=None)
     args = ap.parse_args(argv)
 
+    from graphae.config import RunConfig
     from graphae.data.datasets import load_dataset
-    from graphae.train import RunConfig, fit
+    from graphae.train import fit
 
     command = "OMP_NUM_THREADS=1 python benchmarks/contrastive.py"
     records = load_records(args.records)

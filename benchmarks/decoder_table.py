@@ -209,7 +209,7 @@ def mean_std(values: list[float], fmt: str) -> str:
 
 def config_of(row: Row, dataset: str, seed: int, args: argparse.Namespace) -> Any:
     """The run's full :class:`~graphae.train.RunConfig` (defaults included)."""
-    from graphae.train import RunConfig
+    from graphae.config import RunConfig
 
     return RunConfig(
         dataset=dataset, data_root=args.data_root, device=args.device, seed=seed, **row.config

@@ -17,9 +17,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from graphae._version import __version__
 
 if TYPE_CHECKING:
+    from graphae.config import RunConfig
     from graphae.data.datasets import load_dataset
     from graphae.data.graph import Graph, NodeIndex
     from graphae.data.io import load_graph
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from graphae.nn.decoders import decoders
     from graphae.nn.encoders import encoders
     from graphae.results import RunResult
-    from graphae.train import RunConfig, TrainedRun, fit
+    from graphae.train import TrainedRun, fit
 
 # public name -> module that defines it
 _LAZY = {
@@ -51,7 +52,7 @@ _LAZY = {
     "decoders": "graphae.nn.decoders",
     "encoders": "graphae.nn.encoders",
     "RunResult": "graphae.results",
-    "RunConfig": "graphae.train",
+    "RunConfig": "graphae.config",
     "TrainedRun": "graphae.train",
     "fit": "graphae.train",
 }

@@ -52,9 +52,9 @@ from graphae.errors import GraphaeError
 from graphae.nn.latent import EmbeddingEncoder, LatentTable, latent_tables
 
 if TYPE_CHECKING:
+    from graphae.config import RunConfig
     from graphae.embeddings import Embeddings
     from graphae.models import GraphAutoEncoder
-    from graphae.train import RunConfig
 
 log = logging.getLogger(__name__)
 

@@ -149,8 +149,8 @@ _RESUME_OPTIONS = {
 
 def _resumed_config(ctx: typer.Context, ckpt: Path, device: str, data_root: Path | None) -> object:
     """The interrupted run's config from ``<out>.partial/checkpoint.json``."""
+    from graphae.config import RunConfig
     from graphae.rundir import load_training_state, read_checkpoint_info
-    from graphae.train import RunConfig
 
     def given_on_command_line(name: str) -> bool:
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
@@ -682,9 +682,10 @@ def check_split_command(
     negatives that are true edges or self loops, and train/val/test overlap.
     """
     _setup_logging(False)
+    from graphae.config import RunConfig
     from graphae.data.leakage import check_split
     from graphae.data.leakage import pyg_random_link_split as run_pyg_split
-    from graphae.train import RunConfig, load_input, make_split
+    from graphae.train import load_input, make_split
 
     ref_given = (dataset is not None) + (graph is not None)
     if (run is not None) + (ref_given > 0) + (split_file is not None and ref_given == 0) != 1:
@@ -795,9 +796,10 @@ def baseline_command(
     """
     _setup_logging(False)
     from graphae.bench.baselines import heuristic_metrics
+    from graphae.config import RunConfig
     from graphae.inference import load_run_config
     from graphae.nn.heuristics import resolve_heuristic
-    from graphae.train import RunConfig, load_input, make_split
+    from graphae.train import load_input, make_split
 
     name = resolve_heuristic(heuristic)
     options = parse_options(heuristic_option, "--heuristic-option")

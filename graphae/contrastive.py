@@ -72,7 +72,7 @@ from graphae.nn.decoders import pair_ends
 from graphae.nn.encoders import Encoder, build_encoder, encoders, make_activation, make_norm
 
 if TYPE_CHECKING:
-    from graphae.train import RunConfig
+    from graphae.config import RunConfig
 
 __all__ = [
     "BGRL",

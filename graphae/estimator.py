@@ -48,9 +48,10 @@ from graphae.embeddings import Embeddings, load_embeddings
 from graphae.errors import GraphaeError
 
 if TYPE_CHECKING:
+    from graphae.config import RunConfig
     from graphae.models import GraphAutoEncoder
     from graphae.results import RunResult
-    from graphae.train import RunConfig, TrainedRun
+    from graphae.train import TrainedRun
 
 __all__ = ["GraphAEEmbedder", "NodeEmbeddingLookup"]
 
@@ -316,7 +317,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Raises:
             GraphaeError: On an invalid value or an unknown ``config_options`` key.
         """
-        from graphae.train import RunConfig
+        from graphae.config import RunConfig
 
         params = self.get_params(deep=False)
         options = dict(params.pop("config_options") or {})

@@ -25,8 +25,9 @@ def load_model(run_dir: str | Path) -> tuple[GraphAutoEncoder, Any, NodeIndex]:
     Returns:
         ``(model in eval mode, RunConfig, NodeIndex of the training graph)``.
     """
+    from graphae.config import RunConfig
     from graphae.rundir import load_checkpoint
-    from graphae.train import RunConfig, build_model
+    from graphae.train import build_model
 
     state, spec, nodes = load_checkpoint(run_dir)
     config = RunConfig.from_dict(spec["config"])
@@ -161,7 +162,7 @@ def load_run_config(run_dir: str | Path, data_root: str | Path | None = None) ->
     """
     import json
 
-    from graphae.train import RunConfig
+    from graphae.config import RunConfig
 
     cfg_path = Path(run_dir) / "config.json"
     if not cfg_path.is_file():

@@ -56,7 +56,7 @@ from graphae.objectives import (
 )
 
 if TYPE_CHECKING:
-    from graphae.train import RunConfig
+    from graphae.config import RunConfig
 
 #: Secondary variant settings accepted in ``RunConfig.variant_options``, with defaults.
 VARIANT_OPTIONS: dict[str, Any] = {

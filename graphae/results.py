@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import graphae
+from graphae._version import __version__
 
 
 def library_versions() -> dict[str, str]:
@@ -21,7 +21,7 @@ def library_versions() -> dict[str, str]:
     import torch_geometric
 
     return {
-        "graphae": graphae.__version__,
+        "graphae": __version__,
         "python": platform.python_version(),
         "torch": torch.__version__,
         "torch_geometric": torch_geometric.__version__,
@@ -33,7 +33,7 @@ def library_versions() -> dict[str, str]:
 
 def git_hash() -> str | None:
     """Commit of the graphae source tree, with ``+dirty`` when modified; ``None`` outside git."""
-    root = Path(graphae.__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],

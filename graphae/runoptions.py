@@ -506,7 +506,7 @@ def build_config(
     Raises:
         GraphaeError: A one-line error naming the flag, the ``--set`` key or the file.
     """
-    from graphae.train import RunConfig
+    from graphae.config import RunConfig
 
     fields = _fields()
     base: dict[str, Any] = {}

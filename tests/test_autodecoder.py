@@ -20,12 +20,13 @@ from graphae.autodecoder import (
     read_new_edges,
     sparse_path,
 )
+from graphae.config import RunConfig
 from graphae.data.graph import NodeIndex
 from graphae.errors import GraphaeError
 from graphae.nn.decoders import decoder_kind, decoders
 from graphae.nn.encoders import build_encoder, encoders
 from graphae.nn.latent import EmbeddingEncoder, HybridEncoder, LatentTable
-from graphae.train import RunConfig, build_model, fit
+from graphae.train import build_model, fit
 
 TWO_CLIQUES = (
     [(a, b) for a in range(5) for b in range(a + 1, 5)]

@@ -126,8 +126,9 @@ def _trained_run() -> Path:
 
 @pytest.fixture(scope="module", autouse=True)
 def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from graphae.config import RunConfig
     from graphae.rundir import save_run
-    from graphae.train import RunConfig, fit
+    from graphae.train import fit
 
     d = tmp_path_factory.mktemp("run")
     (d / "e.csv").write_text(RING, encoding="utf-8")

@@ -482,8 +482,9 @@ def test_spectral_embedding_is_the_truncated_svd_of_the_normalised_adjacency(tin
 
 
 def test_layer_outputs_walk_encoder_then_decoder(tiny_graph) -> None:
+    from graphae.config import RunConfig
     from graphae.data.split import random_link_split
-    from graphae.train import RunConfig, build_model
+    from graphae.train import build_model
 
     g = tiny_graph()
     split = random_link_split(g.data.edge_index, 6, val_ratio=0.15, test_ratio=0.15, seed=0)

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
+from graphae.config import RunConfig
 from graphae.contrastive import (
     bgrl_loss,
     build_objective_model,
@@ -21,7 +22,7 @@ from graphae.contrastive import (
 )
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError
-from graphae.train import RunConfig, fit
+from graphae.train import fit
 
 METHODS = ("dgi", "grace", "bgrl")
 

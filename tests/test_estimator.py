@@ -54,10 +54,10 @@ from torch_geometric.data import Data
 
 import graphae
 from graphae import Embeddings, GraphAEEmbedder, NodeEmbeddingLookup
+from graphae.config import RunConfig
 from graphae.errors import GraphaeError
 from graphae.evaluate import DEFAULT_CS, node_probe
 from graphae.nn.encoders import encoders
-from graphae.train import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]
 LESMIS = REPO / "examples" / "data" / "les_miserables.csv"

@@ -7,10 +7,11 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
+from graphae.config import RunConfig
 from graphae.data.features import input_features, normalize_features, resolve_feature_norm
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError
-from graphae.train import RunConfig, fit
+from graphae.train import fit
 
 X = torch.tensor([[1.0, 3.0, 0.0], [0.0, 0.0, 0.0], [2.0, -2.0, 4.0]])
 

@@ -20,10 +20,11 @@ import pytest
 import torch
 from test_train import quick, two_communities
 
+from graphae.config import RunConfig
 from graphae.errors import GraphaeError
 from graphae.nn.decoders import decoders
 from graphae.nn.encoders import encoders
-from graphae.train import RunConfig, fit
+from graphae.train import fit
 
 ON_CPU = os.environ.get("GRAPHAE_GPU_TESTS_ON_CPU") == "1"
 DEVICE = "cpu" if ON_CPU else "cuda"

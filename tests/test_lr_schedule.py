@@ -9,8 +9,9 @@ import pytest
 from test_train import quick, two_communities
 
 from graphae.autodecoder import LatentStrategy, PlainStrategy, lr_factor
+from graphae.config import LATER_FIELDS, RunConfig
 from graphae.errors import GraphaeError
-from graphae.train import LATER_FIELDS, RunConfig, fit
+from graphae.train import fit
 
 
 def test_lr_factor_values() -> None:

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
+from graphae.config import RunConfig
 from graphae.data.graph import Graph, NodeIndex
 from graphae.data.split import random_link_split
 from graphae.errors import GraphaeError
@@ -16,7 +17,7 @@ from graphae.models import GraphAutoEncoder, build_model
 from graphae.nn.decoders import InnerProductDecoder
 from graphae.nn.encoders import GCNEncoder, build_encoder
 from graphae.objectives import dense_bce, dense_target, kl_divergence, pair_bce
-from graphae.train import RunConfig, fit
+from graphae.train import fit
 
 
 @pytest.fixture(autouse=True)

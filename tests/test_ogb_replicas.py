@@ -13,9 +13,10 @@ import pytest
 import torch
 from ogb_replicas import write_replica
 
+from graphae.config import RunConfig
 from graphae.data.datasets import _without_ogb_version_check, load_dataset
 from graphae.evaluate import ogb_metrics
-from graphae.train import RunConfig, fit, score_pairs
+from graphae.train import fit, score_pairs
 
 NAMES = ["ogbl-collab", "ogbl-ppa", "ogbl-citation2"]
 METRIC = {"ogbl-collab": "hits@50", "ogbl-ppa": "hits@100", "ogbl-citation2": "mrr"}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import torch
 from torch_geometric.data import Data
 
+from graphae.config import RunConfig
 from graphae.data.graph import Graph, NodeIndex
 from graphae.nn.encoders import encoders
 from graphae.nn.precomputed import SIGNEncoder
 from graphae.nn.propagation import normalized_adjacency
-from graphae.train import RunConfig, fit
+from graphae.train import fit
 
 PATH = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
 

@@ -29,9 +29,10 @@ import torch
 from clihelp import RING, run_cli, snapshot
 from test_train import two_communities
 
+from graphae.config import RunConfig
 from graphae.errors import GraphaeError, TrainingInterrupted
 from graphae.rundir import partial_dir
-from graphae.train import RunConfig, TrainingControl, fit
+from graphae.train import TrainingControl, fit
 
 
 @pytest.fixture(autouse=True)

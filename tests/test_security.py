@@ -27,9 +27,10 @@ import pytest
 import torch
 from clihelp import RING, assert_one_line_error, run_cli, snapshot
 
+from graphae.config import RunConfig
 from graphae.errors import InputError
 from graphae.rundir import load_checkpoint, load_training_state, save_run
-from graphae.train import RunConfig, TrainingControl, fit
+from graphae.train import TrainingControl, fit
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [

@@ -11,12 +11,13 @@ from test_train import quick, two_communities
 from torch import nn
 
 from graphae.autodecoder import LatentStrategy, PlainStrategy, lr_factor
+from graphae.config import LATER_FIELDS, RunConfig
 from graphae.errors import GraphaeError
 from graphae.models import GraphAutoEncoder
 from graphae.nn.decoders import MLPDecoder, build_decoder
 from graphae.nn.encoders import build_encoder
 from graphae.step import TargetEdgeMask, clip_gradients, clip_groups
-from graphae.train import LATER_FIELDS, RunConfig, fit
+from graphae.train import fit
 
 # ------------------------------------------------------------------ target mask
 

@@ -17,11 +17,12 @@ import torch
 from clihelp import run_cli
 from torch_geometric.data import Data
 
+from graphae.config import RunConfig
 from graphae.data.graph import Graph, NodeIndex
 from graphae.data.split import pair_weights
 from graphae.errors import GraphaeError
 from graphae.objectives import pair_bce
-from graphae.train import RunConfig, fit
+from graphae.train import fit
 
 
 def blocks(weight_a: float = 1.0, weight_b: float = 1.0, seed: int = 0) -> Graph:

@@ -53,9 +53,9 @@ from graphae.bench.spec import RunSpec, SweepSpec
 from graphae.errors import GraphaeError
 
 if TYPE_CHECKING:
+    from graphae.config import RunConfig
     from graphae.data.graph import Graph
     from graphae.data.split import LinkSplit
-    from graphae.train import RunConfig
 
 __all__ = ["SweepOutcome", "finished_runs", "read_failures", "run_one", "run_sweep"]
 

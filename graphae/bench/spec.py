@@ -124,7 +124,7 @@ _SAVE_KEYS = {"embeddings": False, "model": False, "history": True}
 
 
 def _config_fields() -> dict[str, Any]:
-    from graphae.train import RunConfig
+    from graphae.config import RunConfig
 
     return {f.name: f for f in dataclasses.fields(RunConfig)}
 
@@ -351,7 +351,7 @@ class SweepSpec:
         return False
 
     def _make_config(self, where: str, layers: list[dict[str, Any]], **axis: Any) -> Any:
-        from graphae.train import RunConfig
+        from graphae.config import RunConfig
 
         merged: dict[str, Any] = {}
         for part in layers:

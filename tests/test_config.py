@@ -1,0 +1,63 @@
+"""RunConfig: torch-free, its choices agree with the modules that implement them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from graphae.config import CHOICES, RunConfig
+from graphae.errors import GraphaeError
+
+
+def test_reading_the_config_module_loads_no_torch() -> None:
+    code = (
+        "import sys; import graphae.config as c; from graphae.runschema import run_config_fields;"
+        " run_config_fields(); print(sorted(m for m in ('torch', 'torch_geometric', 'sklearn')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_choices_agree_with_the_modules_that_implement_them() -> None:
+    from graphae.autodecoder import LR_SCHEDULES, OPTIMIZATIONS
+    from graphae.contrastive import OBJECTIVES
+    from graphae.data.features import FEATURE_FALLBACKS, FEATURE_NORMS
+    from graphae.objectives import FEATURE_LOSSES
+    from graphae.step import CLIP_SCOPES
+
+    assert CHOICES["lr_schedule"] == LR_SCHEDULES
+    assert CHOICES["optimization"] == OPTIMIZATIONS
+    assert CHOICES["objective"] == OBJECTIVES
+    assert CHOICES["feature_norm"] == FEATURE_NORMS
+    assert CHOICES["feature_fallback"] == FEATURE_FALLBACKS
+    assert CHOICES["feature_loss"] == FEATURE_LOSSES
+    assert CHOICES["grad_clip_scope"] == CLIP_SCOPES
+    assert CHOICES["select"] == ("link", "probe", "loss", "last", "ogb")
+
+
+@pytest.mark.parametrize("name", sorted(CHOICES))
+def test_every_choice_is_accepted_and_anything_else_refused(name: str) -> None:
+    base = {"dataset": "Cora"}
+    for value in CHOICES[name]:
+        extra = {"lr_schedule": "linear"} if name == "lr_decay_every" else {}
+        RunConfig(**base, **extra, **{name: value})
+    with pytest.raises(GraphaeError, match=rf"{name}='bogus' \(must be"):
+        RunConfig(**base, **{name: "bogus"})
+
+
+def test_names_are_checked_against_the_registries() -> None:
+    with pytest.raises(GraphaeError, match="gcn"):
+        RunConfig(dataset="Cora", encoder="no_such_encoder")
+    with pytest.raises(GraphaeError, match="inner_product"):
+        RunConfig(dataset="Cora", decoder="no_such_decoder")
+
+
+def test_identity_leaves_out_where_and_later_fields_at_their_old_value() -> None:
+    a = RunConfig(dataset="Cora", device="cpu", data_root="/x")
+    b = RunConfig(dataset="Cora", device="cuda", data_root="/y")
+    assert a.identity() == b.identity()
+    assert "lr_schedule" not in a.identity()
+    assert a.replace(lr_schedule="cosine").identity()["lr_schedule"] == "cosine"
