@@ -190,7 +190,7 @@ def kept_graph(graph: Any, proto: dict[str, Any]) -> Any:
 def evaluate_model(run: Any, graph: Any, proto: dict[str, Any], seed: int) -> dict[str, float]:
     """Embed the held-out nodes from their observed edges and score their test pairs."""
     from graphae.autodecoder import infer_codes
-    from graphae.evaluate import link_metrics
+    from graphae.evaluation.metrics import link_metrics
 
     model = run.model.cpu().eval()
     nk = proto["kept"].size

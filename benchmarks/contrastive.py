@@ -5,7 +5,7 @@
 
 Every run is an ordinary :func:`graphae.train.fit` with ``RunConfig.objective``
 set, so the split (leak-free 85/5/10 link split per seed; the encoder sees the
-message-passing graph only), the probes (``graphae.evaluate.node_probe``:
+message-passing graph only), the probes (``graphae.evaluation.metrics.node_probe``:
 logistic regression on standardised frozen embeddings, public Planetoid split,
 ``C`` chosen on validation) and the result record are those of every
 autoencoder row. Settings are the papers' (see :data:`SETTINGS`).

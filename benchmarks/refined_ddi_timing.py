@@ -61,6 +61,7 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
     from graphae.autodecoder import lr_factor, make_strategy
     from graphae.data.features import input_features
     from graphae.data.split import EdgeSet, sample_negatives
+    from graphae.evaluation.measure import score_pairs
     from graphae.step import TargetEdgeMask, clip_gradients, clip_groups
     from graphae.train import (
         _batches,
@@ -69,7 +70,6 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
         load_input,
         make_split,
         resolve_device,
-        score_pairs,
         seed_everything,
         set_precision,
     )

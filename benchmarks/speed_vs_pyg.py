@@ -137,7 +137,7 @@ class Runner:
 
     @torch.no_grad()
     def test_auc(self) -> float:
-        from graphae.evaluate import link_metrics
+        from graphae.evaluation.metrics import link_metrics
 
         self.model.eval()
         sp = self.split

@@ -6,7 +6,7 @@ Trains a graph autoencoder on a Planetoid dataset with the scikit-learn estimato
     make_pipeline(NodeEmbeddingLookup(emb), StandardScaler(), LogisticRegression(C))
 
 on the public split, choosing ``C`` on the validation nodes, and prints its test
-accuracy beside the harness's linear probe (``graphae.evaluate.node_probe``) on
+accuracy beside the harness's linear probe (``graphae.evaluation.metrics.node_probe``) on
 the same embeddings. Both standardise with statistics of the training nodes and
 pick ``C`` from the same grid by validation accuracy, so they agree.
 
@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import graphae
-from graphae.evaluate import DEFAULT_CS, node_probe
+from graphae.evaluation.metrics import DEFAULT_CS, node_probe
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -114,7 +114,7 @@ def probe_embeddings(
     import numpy as np
 
     from graphae.embeddings import load_embeddings
-    from graphae.evaluate import cluster_nmi, node_probe
+    from graphae.evaluation.metrics import cluster_nmi, node_probe
 
     if (dataset is None) == (labels is None):
         raise GraphaeError("give exactly one of --dataset or --labels")
@@ -200,7 +200,7 @@ def probe_run(
     import numpy as np
 
     from graphae.embeddings import load_embeddings
-    from graphae.evaluate import cluster_nmi, node_probe, split_link_probe
+    from graphae.evaluation.metrics import cluster_nmi, node_probe, split_link_probe
     from graphae.train import load_input, make_split
 
     run_dir = Path(run_dir)

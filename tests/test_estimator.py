@@ -56,7 +56,7 @@ import graphae
 from graphae import Embeddings, GraphAEEmbedder, NodeEmbeddingLookup
 from graphae.config import RunConfig
 from graphae.errors import GraphaeError
-from graphae.evaluate import DEFAULT_CS, node_probe
+from graphae.evaluation.metrics import DEFAULT_CS, node_probe
 from graphae.nn.encoders import encoders
 
 REPO = Path(__file__).resolve().parents[1]

@@ -193,7 +193,7 @@ def heuristic_metrics(
         left out); OGB datasets add their Evaluator metric (e.g. ``link/hits@20``
         for ogbl-ddi, which then is the official value).
     """
-    from graphae.evaluate import link_metrics, ogb_metrics
+    from graphae.evaluation.metrics import link_metrics, ogb_metrics
     from graphae.nn.heuristics import split_heuristic_scores
 
     ogb = graph.meta.get("ogb_name")

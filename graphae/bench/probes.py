@@ -1,6 +1,6 @@
 """Decoder-independent probes on frozen representations, and layer-wise probing.
 
-:func:`probe_embeddings` runs the probes of :func:`graphae.train.measure` —
+:func:`probe_embeddings` runs the probes of :func:`graphae.evaluation.measure.measure` —
 node probe (logistic regression, public split when the graph has one), k-means
 NMI, and the link probe (logistic regression on ``z_u ⊙ z_v`` trained on the
 split's training pairs, scored on its test pairs) — with the same sampling, so
@@ -54,7 +54,7 @@ def probe_embeddings(
     nmi: bool = True,
     max_probe_pairs: int = 50_000,
 ) -> dict[str, float]:
-    """The probes of :func:`graphae.train.measure` on any ``(N, k)`` representation.
+    """The probes of :func:`graphae.evaluation.measure.measure` on any ``(N, k)`` representation.
 
     Args:
         z: ``(N, k)`` representation (embeddings, a hidden layer, raw features).
@@ -70,7 +70,7 @@ def probe_embeddings(
         ``probe/node_accuracy``, ``val/probe/node_accuracy``, ``probe/nmi``,
         ``probe/link_auc`` (those that apply).
     """
-    from graphae.evaluate import cluster_nmi, node_probe, split_link_probe
+    from graphae.evaluation.metrics import cluster_nmi, node_probe, split_link_probe
 
     if isinstance(z, Tensor):
         z = z.detach().float().cpu().numpy()
@@ -84,7 +84,7 @@ def probe_embeddings(
             out["val/probe/node_accuracy"] = float(probe["val_accuracy"])
         if nmi:
             out["probe/nmi"] = float(cluster_nmi(zc, yn, seed=seed))
-    if link:  # the same sample as graphae.train.measure (none without test pairs)
+    if link:  # the same sample as graphae.evaluation.measure.measure (none without test pairs)
         auc = split_link_probe(zc, split, graph.num_nodes, seed=seed, max_pairs=max_probe_pairs)
         if auc is not None:
             out["probe/link_auc"] = auc

@@ -495,7 +495,7 @@ def _contrastive_sentence(a: dict[str, Any]) -> str:
 
 def _official_column(frame: pd.DataFrame, ds: str) -> str | None:
     """``link/<metric>`` of an OGB dataset's official metric, when the rows have it."""
-    from graphae.evaluate import OGB_METRICS
+    from graphae.evaluation.metrics import OGB_METRICS
 
     metric = OGB_METRICS.get(ds)
     col = f"link/{metric}"

@@ -483,7 +483,7 @@ def _inner_product_link(z: Any, split: Any, graph: Any) -> dict[str, float]:
     import numpy as np
 
     from graphae.data.split import has_pairs
-    from graphae.evaluate import link_metrics, ogb_metrics
+    from graphae.evaluation.metrics import link_metrics, ogb_metrics
 
     zc = np.asarray(z, dtype=np.float64)
     out: dict[str, float] = {}

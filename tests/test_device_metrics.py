@@ -13,9 +13,9 @@ import torch
 from sklearn.metrics import roc_auc_score
 from test_train import quick, two_communities
 
-from graphae import device_eval
-from graphae.device_eval import device_link_metrics, forward_reusable, roc_auc
-from graphae.evaluate import ogb_metrics
+from graphae.evaluation import device as device_eval
+from graphae.evaluation.device import device_link_metrics, forward_reusable, roc_auc
+from graphae.evaluation.metrics import ogb_metrics
 from graphae.nn.encoders import GCNEncoder
 from graphae.train import fit
 

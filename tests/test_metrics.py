@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from graphae.errors import GraphaeError
-from graphae.evaluate import (
+from graphae.evaluation.metrics import (
     cluster_nmi,
     link_metrics,
     link_probe,

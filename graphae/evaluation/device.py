@@ -209,7 +209,7 @@ class ForwardCapture:
 
 # --------------------------------------------------------------------------- final probes
 
-#: What the final probes (:func:`graphae.train.measure`) import: scikit-learn.
+#: What the final probes (:func:`graphae.evaluation.measure.measure`) import: scikit-learn.
 PROBE_MODULES = (
     "sklearn.metrics",
     "sklearn.linear_model",
