@@ -26,9 +26,10 @@ from graphae.bench import load_spec, parse_spec, run_sweep, write_report, write_
 from graphae.bench.aggregate import capacity_answers
 from graphae.bench.anchors import match_anchors, read_anchors
 from graphae.bench.baselines import normalized_adjacency, spectral_embedding
-from graphae.bench.probes import layer_outputs, probe_embeddings
+from graphae.bench.probes import layer_outputs
 from graphae.bench.runner import is_finished, read_failures, run_one
 from graphae.errors import GraphaeError
+from graphae.evaluation.measure import probe_embeddings
 
 REPO = Path(__file__).resolve().parents[1]
 

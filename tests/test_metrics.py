@@ -1,4 +1,4 @@
-"""Tests for graphae.evaluate: exact link metrics on tiny inputs, OGB parity, probes."""
+"""Tests for graphae.evaluation.metrics: exact link metrics on tiny inputs, OGB parity, probes."""
 
 from __future__ import annotations
 

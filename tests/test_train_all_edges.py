@@ -9,9 +9,9 @@ import torch
 from clihelp import run_cli
 from test_train import quick, two_communities
 
-from graphae.bench.probes import probe_embeddings
 from graphae.data.split import random_link_split
 from graphae.errors import GraphaeError
+from graphae.evaluation.measure import probe_embeddings
 from graphae.train import fit
 
 

@@ -21,10 +21,11 @@ Modules: :mod:`~graphae.bench.spec` (YAML spec and run ids),
 from __future__ import annotations
 
 from graphae.bench.aggregate import capacity_answers, collect, summarize, write_tables
-from graphae.bench.probes import layerwise_probes, probe_embeddings
+from graphae.bench.probes import layerwise_probes
 from graphae.bench.report import write_report
 from graphae.bench.runner import SweepOutcome, run_sweep
 from graphae.bench.spec import RunSpec, SweepSpec, load_spec, parse_spec
+from graphae.evaluation.measure import probe_embeddings
 
 __all__ = [
     "RunSpec",

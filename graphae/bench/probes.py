@@ -1,11 +1,8 @@
-"""Decoder-independent probes on frozen representations, and layer-wise probing.
+"""Layer-wise probing: the probes of a run on every layer of its model.
 
-:func:`probe_embeddings` runs the probes of :func:`graphae.evaluation.measure.measure` —
-node probe (logistic regression, public split when the graph has one), k-means
-NMI, and the link probe (logistic regression on ``z_u ⊙ z_v`` trained on the
-split's training pairs, scored on its test pairs) — with the same sampling, so
-a baseline or a hidden layer is scored exactly as a run's final embeddings are.
-
+The probes themselves are :func:`graphae.evaluation.measure.probe_embeddings`,
+the one assembly a run's record, the baselines and ``graphae evaluate`` use, so
+a hidden layer is scored exactly as a run's final embeddings are.
 :func:`layerwise_probes` applies them to every layer's output through the
 encoder (``Encoder.forward_layers``) and, where the decoder exposes
 ``forward_layers`` (mirrored GNN decoders: ``gnn``, ``mirror``, ``tied``,
@@ -18,77 +15,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from graphae.data.features import input_features
 from graphae.data.graph import Graph
 from graphae.data.split import LinkSplit
+from graphae.evaluation.measure import probe_embeddings
 
-__all__ = ["has_labels", "layer_outputs", "layerwise_probes", "probe_embeddings"]
+__all__ = ["layer_outputs", "layerwise_probes"]
 
 log = logging.getLogger(__name__)
-
-
-def has_labels(graph: Graph) -> bool:
-    """Whether the graph has at least one node label (``y >= 0``)."""
-    return graph.y is not None and bool((graph.y >= 0).any())
-
-
-def _masks(graph: Graph) -> dict[str, np.ndarray]:
-    masks = {k: getattr(graph.data, k, None) for k in ("train_mask", "val_mask", "test_mask")}
-    if any(v is None for v in masks.values()):
-        return {}
-    return {k: v.cpu().numpy() for k, v in masks.items()}
-
-
-def probe_embeddings(
-    z: Tensor | np.ndarray,
-    graph: Graph,
-    split: LinkSplit,
-    seed: int = 0,
-    *,
-    node: bool = True,
-    link: bool = True,
-    nmi: bool = True,
-    max_probe_pairs: int = 50_000,
-) -> dict[str, float]:
-    """The probes of :func:`graphae.evaluation.measure.measure` on any ``(N, k)`` representation.
-
-    Args:
-        z: ``(N, k)`` representation (embeddings, a hidden layer, raw features).
-        graph: The graph (labels and public node split).
-        split: The link split the run used (training pairs and test pairs).
-        seed: Seed of the probes (the run's seed).
-        node: Run the node probe (needs labels).
-        link: Run the link probe.
-        nmi: Run k-means NMI (needs labels).
-        max_probe_pairs: Cap on training positives of the link probe.
-
-    Returns:
-        ``probe/node_accuracy``, ``val/probe/node_accuracy``, ``probe/nmi``,
-        ``probe/link_auc`` (those that apply).
-    """
-    from graphae.evaluation.metrics import cluster_nmi, node_probe, split_link_probe
-
-    if isinstance(z, Tensor):
-        z = z.detach().float().cpu().numpy()
-    zc = np.asarray(z, dtype=np.float32)
-    out: dict[str, float] = {}
-    if has_labels(graph) and (node or nmi):
-        yn = graph.y.cpu().numpy()
-        if node:
-            probe = node_probe(zc, yn, seed=seed, **_masks(graph))
-            out["probe/node_accuracy"] = float(probe["accuracy"])
-            out["val/probe/node_accuracy"] = float(probe["val_accuracy"])
-        if nmi:
-            out["probe/nmi"] = float(cluster_nmi(zc, yn, seed=seed))
-    if link:  # the same sample as graphae.evaluation.measure.measure (none without test pairs)
-        auc = split_link_probe(zc, split, graph.num_nodes, seed=seed, max_pairs=max_probe_pairs)
-        if auc is not None:
-            out["probe/link_auc"] = auc
-    return out
 
 
 @torch.no_grad()

@@ -347,8 +347,8 @@ def run_one(
         baseline_embeddings,
         heuristic_metrics,
     )
-    from graphae.bench.probes import probe_embeddings
     from graphae.embeddings import Embeddings
+    from graphae.evaluation.measure import probe_embeddings
     from graphae.rundir import save_checkpoint, write_atomic_folder
     from graphae.train import fit, make_split
 

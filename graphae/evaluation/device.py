@@ -1,25 +1,16 @@
-"""Per-epoch validation on the model's device (issue 17).
+"""Per-epoch validation link metrics on the model's device (issue 17).
 
-Two parts:
-
-* Link metrics in torch (:func:`device_link_metrics`): ROC AUC and OGB's
-  Hits@K of positive vs negative pair scores, computed where the scores are
-  (CPU or CUDA) with ONE host transfer per call. The AUC is the exact
-  Mann-Whitney statistic, ties counting one half (the average-rank rule of
-  scikit-learn's ``roc_auc_score``): its numerator is an integer counted on the
-  device and the single division happens in Python, so the value is the exact
-  AUC correctly rounded to float64. scikit-learn integrates the ROC curve with
-  the trapezoid rule and can differ from it in the last bit (at most a few
-  ulp); Hits@K is bit-identical to ``ogb.linkproppred.Evaluator``.
-* Reusing the next step's forward (:class:`ForwardCapture`,
-  :func:`forward_reusable`): where the encoder's training-mode forward is the
-  same function as its eval-mode forward (no dropout, batch statistics, input
-  masking or noise, autocast, compile or sharding), the embeddings of the
-  model after epoch ``e`` are exactly what epoch ``e + 1``'s first training
-  step computes before its optimiser step. :func:`graphae.train.fit` then
-  scores epoch ``e`` from that forward instead of encoding the graph a second
-  time; the first such evaluation is checked bit for bit against a plain
-  eval-mode encode and the reuse is switched off if they differ.
+:func:`device_link_metrics` gives ROC AUC and OGB's Hits@K of positive vs
+negative pair scores, computed where the scores are (CPU or CUDA) with ONE host
+transfer per call (:func:`auc_numerator`, :func:`hits_counts`; :func:`roc_auc`
+for the AUC alone). The AUC is the exact Mann-Whitney statistic, ties counting
+one half (the average-rank rule of scikit-learn's ``roc_auc_score``): its
+numerator is an integer counted on the device and the single division happens
+in Python, so the value is the exact AUC correctly rounded to float64.
+scikit-learn integrates the ROC curve with the trapezoid rule and can differ
+from it in the last bit (at most a few ulp); Hits@K is bit-identical to
+``ogb.linkproppred.Evaluator``. The final metrics of a run are
+:mod:`graphae.evaluation.metrics`' (assembled by :mod:`graphae.evaluation.measure`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Decoder-independent evaluation: link metrics and probes on frozen embeddings.
+"""The metric and probe functions: link metrics, OGB's evaluator, probes of frozen embeddings.
 
 Link metrics (:func:`link_metrics`, :func:`ranking_metrics_per_positive`) rank
 scores exactly as OGB's ``ogb.linkproppred.Evaluator`` does, and
@@ -8,9 +8,12 @@ memory stays ``O(P + N)`` — no ``P x N`` comparison matrix.
 
 Probes measure the *frozen* embeddings, whatever decoder trained them
 (design.md, "Protocol rules"): a logistic-regression node probe on standardised
-embeddings (:func:`node_probe`), a logistic-regression link probe on
-``z_u ⊙ z_v`` (:func:`link_probe`) and k-means NMI against labels
-(:func:`cluster_nmi`).
+embeddings (:func:`node_probe`, on a given split or :func:`random_node_split`),
+a logistic-regression link probe on ``z_u ⊙ z_v`` (:func:`link_probe`,
+:func:`split_link_probe` on a run's split) and k-means NMI against labels
+(:func:`cluster_nmi`). Which split, labels and pairs a run's probes use is
+decided in one place, :mod:`graphae.evaluation.measure`; the on-device forms of
+the per-epoch link metrics are in :mod:`graphae.evaluation.device`.
 
 Inputs may be torch tensors (any device) or numpy arrays. scikit-learn and ogb
 are imported inside the functions that need them.

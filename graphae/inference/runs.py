@@ -1,4 +1,12 @@
-"""Using a finished run: embed graphs with a saved model, probe saved embeddings."""
+"""Using a finished run: rebuild its model, embed graphs with it, probe saved embeddings.
+
+:func:`load_model` and :func:`load_run_config` read a run folder written by
+``graphae train``; :func:`embed_graph` embeds the run's own graph (reproducing
+its embeddings) or another one with its encoder; :func:`probe_run` and
+:func:`probe_embeddings` (``graphae evaluate``) probe saved embeddings with
+:mod:`graphae.evaluation.measure`'s probes, the ones a run's ``result.json``
+was measured with.
+"""
 
 from __future__ import annotations
 
@@ -114,41 +122,31 @@ def probe_embeddings(
     import numpy as np
 
     from graphae.embeddings import load_embeddings
-    from graphae.evaluation.metrics import cluster_nmi, node_probe
+    from graphae.evaluation.measure import node_split, probe_metrics
 
     if (dataset is None) == (labels is None):
         raise GraphaeError("give exactly one of --dataset or --labels")
     emb = load_embeddings(embeddings)
-    masks: dict[str, Any] = {}
+    masks: dict[str, np.ndarray] = {}
     if dataset is not None:
         from graphae.data.datasets import load_dataset
 
         g = load_dataset(dataset, data_root)
         if g.y is None:
             raise GraphaeError(f"dataset {g.name} has no node labels to probe")
-        y_all = g.y.numpy()
         rows = np.array([g.nodes.row(i) for i in emb.ids])
-        y = y_all[rows]
-        for k in ("train_mask", "val_mask", "test_mask"):
-            m = getattr(g.data, k, None)
-            masks[k] = m.numpy()[rows] if m is not None else None
+        y = g.y.numpy()[rows]
+        masks = node_split(g, rows)
     else:
         from graphae.data.io import read_labels
 
-        y_map = read_labels(labels, NodeIndex(emb.ids))
-        y = y_map.numpy()
-    z = emb.vectors
-    probe = node_probe(z, y, seed=seed, **masks)
-    return {
-        "probe/node_accuracy": float(probe["accuracy"]),
-        "val/probe/node_accuracy": float(probe["val_accuracy"]),
-        "probe/nmi": float(cluster_nmi(z[y >= 0], y[y >= 0], seed=seed)),
-        "nodes": len(emb),
-    }
+        y = read_labels(labels, NodeIndex(emb.ids)).numpy()
+    metrics = probe_metrics(emb.vectors, y, masks, seed, link=False, require_labels=True)
+    return {**metrics, "nodes": len(emb)}
 
 
 def load_run_config(run_dir: str | Path, data_root: str | Path | None = None) -> Any:
-    """The :class:`~graphae.train.RunConfig` a run folder was trained with.
+    """The :class:`~graphae.config.RunConfig` a run folder was trained with.
 
     Args:
         run_dir: A folder written by ``graphae train``.
@@ -196,11 +194,10 @@ def probe_run(
     Raises:
         GraphaeError: When the folder has no readable ``config.json``.
     """
-
     import numpy as np
 
     from graphae.embeddings import load_embeddings
-    from graphae.evaluation.metrics import cluster_nmi, node_probe, split_link_probe
+    from graphae.evaluation.measure import probe_embeddings
     from graphae.train import load_input, make_split
 
     run_dir = Path(run_dir)
@@ -210,17 +207,5 @@ def probe_run(
     rows = np.array([graph.nodes.row(i) for i in emb.ids])
     z = np.zeros((graph.num_nodes, emb.dim), dtype=emb.vectors.dtype)
     z[rows] = emb.vectors
-    metrics: dict[str, float] = {}
-    if graph.y is not None and bool((graph.y >= 0).any()):
-        y = graph.y.cpu().numpy()
-        masks = {k: getattr(graph.data, k, None) for k in ("train_mask", "val_mask", "test_mask")}
-        masks = {k: (v.cpu().numpy() if v is not None else None) for k, v in masks.items()}
-        probe = node_probe(z, y, seed=seed, **masks)
-        metrics["probe/node_accuracy"] = float(probe["accuracy"])
-        metrics["val/probe/node_accuracy"] = float(probe["val_accuracy"])
-        metrics["probe/nmi"] = float(cluster_nmi(z, y, seed=seed))
-    auc = split_link_probe(z, make_split(graph, config), graph.num_nodes, seed=seed)
-    if auc is not None:
-        metrics["probe/link_auc"] = auc
-    metrics["nodes"] = len(emb)
-    return metrics
+    metrics = probe_embeddings(z, graph, make_split(graph, config), seed)
+    return {**metrics, "nodes": len(emb)}
