@@ -315,7 +315,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, ca
 
 def test_unreadable_file_is_a_one_line_error(tmp_path, capsys, monkeypatch) -> None:
     """Permissions are checked with ``os.access`` (simulated: CI may run as root)."""
-    from graphae.data import io as gio
+    from graphae.data.io import files as gio
 
     path = tmp_path / "e.csv"
     path.write_text(RING, encoding="utf-8")

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
-from graphae.data import io as gio
+from graphae.data.io import files as gio
 from graphae.data.io import load_graph
 from graphae.errors import GraphaeError, InputError
 

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch_geometric.data import Data
 
-from graphae.data import io as gio
 from graphae.data.graph import Graph, NodeIndex
 from graphae.data.io import degree_features, identity_features, load_graph, read_labels
+from graphae.data.io import fallback as gio
 from graphae.data.split import false_negative_rate, random_link_split
 from graphae.errors import InputError
 

@@ -43,7 +43,7 @@ import torch
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
-from graphae.nn.encoders import (
+from graphae.nn.base import (
     Encoder,
     call_factory,
     channel_sizes,

@@ -28,122 +28,55 @@ Edge weights are used by ``gcn`` and ``linear``; ``sage``, ``gat`` and ``gin``
 ignore them (their PyG layers have no scalar edge-weight input).
 
 :class:`VariationalEncoder` wraps any of them into μ / log σ heads (VGAE).
+
+The base class :class:`Encoder`, the registry and the layer helpers live in
+:mod:`graphae.nn.base` (the plug-in modules build on it) and are re-exported
+here; importing this module registers every encoder.
 """
 
 from __future__ import annotations
 
-import inspect
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
-from graphae.nn.propagation import PropagationCache
-from graphae.registry import Registry
 
-encoders: Registry[Encoder] = Registry("encoder")
-
-#: Keyword arguments ``build_model`` passes to every encoder factory (each factory
-#: receives those it declares).
-ENCODER_CONTEXT = (
-    "in_channels",
-    "hidden_channels",
-    "out_channels",
-    "num_layers",
-    "dropout",
-    "num_nodes",
+# The plug-in modules register their encoders on import (precomputed: sign; latent:
+# embedding). They build on graphae.nn.base, so neither imports this module back.
+from graphae.nn import precomputed as _precomputed  # noqa: F401
+from graphae.nn.base import (
+    ENCODER_CONTEXT,
+    Encoder,
+    call_factory,
+    channel_sizes,
+    encoders,
+    make_activation,
+    make_norm,
 )
+from graphae.nn.latent import build_hybrid
+from graphae.nn.propagation import PropagationCache
 
-
-def channel_sizes(
-    in_channels: int, hidden_channels: int, out_channels: int, num_layers: int
-) -> list[int]:
-    """Layer widths ``[in, hidden, ..., hidden, out]`` of a ``num_layers`` stack."""
-    if num_layers < 1:
-        raise ValueError(f"num_layers must be >= 1, got {num_layers}")
-    return [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
-
-
-def make_activation(name: str, channels: int) -> nn.Module:
-    """An activation module by name: ``relu``, ``elu``, ``prelu`` (one slope per
-    channel, trainable), ``leaky_relu``, ``tanh`` or ``identity`` (alias ``none``: linear
-    propagation, no activation between hops)."""
-    table: dict[str, Callable[[], nn.Module]] = {
-        "relu": nn.ReLU,
-        "elu": nn.ELU,
-        "prelu": lambda: nn.PReLU(channels),
-        "leaky_relu": lambda: nn.LeakyReLU(0.2),
-        "tanh": nn.Tanh,
-        "identity": nn.Identity,
-        "none": nn.Identity,
-    }
-    if name not in table:
-        raise GraphaeError(f"unknown activation {name!r}; valid activations: {', '.join(table)}")
-    return table[name]()
-
-
-def make_norm(name: str | None, channels: int) -> nn.Module:
-    """A normalisation module: ``None``/``"none"``, ``"batch"`` or ``"layer"``."""
-    if name is None or name == "none":
-        return nn.Identity()
-    if name == "batch":
-        return nn.BatchNorm1d(channels)
-    if name == "layer":
-        return nn.LayerNorm(channels)
-    raise GraphaeError(f"unknown norm {name!r}; valid norms: none, batch, layer")
-
-
-class Encoder(nn.Module):
-    """Base class: subclasses implement :meth:`forward_layers`.
-
-    Attributes:
-        in_channels: Input feature width ``F``.
-        out_channels: Embedding width ``d``.
-        sizes: Widths ``[F, h_1, ..., d]`` of the layer stack (mirrored decoders
-            reverse them).
-        uses_graph: Whether the output depends on ``edge_index``.
-    """
-
-    in_channels: int
-    out_channels: int
-    sizes: list[int]
-    uses_graph: bool = True
-
-    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
-        """Embed every node.
-
-        Args:
-            x: ``(N, F)`` node features.
-            edge_index: ``(2, E)`` message-passing edges.
-            edge_weight: ``(E,)`` optional edge weights.
-
-        Returns:
-            ``(N, d)`` embeddings.
-        """
-        return self.forward_layers(x, edge_index, edge_weight)[-1]
-
-    def forward_layers(
-        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
-    ) -> list[Tensor]:
-        """Outputs of every layer, the last being the embedding ``(N, d)``."""
-        raise NotImplementedError
-
-    def reset_parameters(self) -> None:
-        """Re-initialise every parameter."""
-        for m in self.modules():
-            if m is not self and hasattr(m, "reset_parameters"):
-                m.reset_parameters()
-
-    def layer_weights(self) -> list[Tensor]:
-        """Weight matrices ``(c_in, c_out)`` of each layer, input side first.
-
-        Used by the tied and pseudo-inverse feature decoders. Encoders without a
-        linear map per layer raise ``NotImplementedError``.
-        """
-        raise NotImplementedError(f"{type(self).__name__} has no per-layer weight matrices")
+__all__ = [
+    "ENCODER_CONTEXT",
+    "Encoder",
+    "GATEncoder",
+    "GCNEncoder",
+    "GINEncoder",
+    "LayerStack",
+    "LinearEncoder",
+    "MLPEncoder",
+    "SAGEEncoder",
+    "VariationalEncoder",
+    "build_encoder",
+    "call_factory",
+    "channel_sizes",
+    "encoders",
+    "make_activation",
+    "make_norm",
+]
 
 
 class LayerStack(Encoder):
@@ -672,36 +605,6 @@ def _mlp(
     )
 
 
-def call_factory(
-    kind: str,
-    name: str,
-    factory: Callable[..., Any],
-    context: dict[str, Any],
-    options: dict[str, Any],
-) -> Any:
-    """Call a registry factory with the ``context`` keywords it declares plus ``options``.
-
-    Context keywords a factory does not declare are dropped (a ``linear``
-    encoder has no ``hidden_channels``); an option it does not declare is a user
-    error listing the valid ones.
-
-    Raises:
-        GraphaeError: On an unknown option.
-    """
-    params = inspect.signature(factory).parameters
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    unknown = sorted(k for k in options if k not in params and not accepts_any)
-    if unknown:
-        valid = sorted(k for k in params if k not in context)
-        raise GraphaeError(
-            f"{kind} {name!r} has no option {', '.join(map(repr, unknown))}; "
-            f"valid options: {', '.join(valid) or 'none'}"
-        )
-    kw = {k: v for k, v in context.items() if k in params or accepts_any}
-    kw.update(options)
-    return factory(**kw)
-
-
 def build_encoder(
     name: str, options: dict[str, Any] | None = None, *, variational: bool = False, **context: Any
 ) -> Encoder:
@@ -720,8 +623,6 @@ def build_encoder(
     ctx = dict(context)
     if variational:
         ctx["out_channels"] = 2 * int(ctx["out_channels"])
-    from graphae.nn.latent import build_hybrid  # learnable node tables (hybrid options)
-
     enc = build_hybrid(
         name,
         ctx,
@@ -729,8 +630,3 @@ def build_encoder(
         lambda c, o: call_factory("encoder", name, encoders.get(name), c, o),
     )
     return VariationalEncoder(enc) if variational else enc
-
-
-# The `embedding` encoder (auto-decoder latent table) registers itself on import.
-from graphae.nn import latent as _latent  # noqa: E402, F401
-from graphae.nn import precomputed as _precomputed  # noqa: E402, F401  (registers sign)

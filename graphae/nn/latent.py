@@ -37,7 +37,7 @@ import torch
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
-from graphae.nn.encoders import Encoder, encoders
+from graphae.nn.base import Encoder, encoders
 
 #: Encoder options every encoder accepts through :func:`build_hybrid`.
 HYBRID_OPTIONS = (

@@ -15,7 +15,7 @@ import itertools
 import torch
 from torch import Tensor, nn
 
-from graphae.nn.encoders import Encoder, channel_sizes, encoders, make_activation
+from graphae.nn.base import Encoder, channel_sizes, encoders, make_activation
 from graphae.nn.propagation import PropagationCache
 
 
