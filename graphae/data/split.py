@@ -243,7 +243,7 @@ def random_link_split(
     edge_index = edge_index.long().cpu()
     undirected_pairs = _unique_pairs(edge_index, num_nodes, directed=False)
     m = undirected_pairs.size(1)
-    n_val, n_test = int(round(val_ratio * m)), int(round(test_ratio * m))
+    n_val, n_test = round(val_ratio * m), round(test_ratio * m)
     if m - n_val - n_test < 1 or (val_ratio > 0 and n_val < 1) or (test_ratio > 0 and n_test < 1):
         raise GraphaeError(
             f"the graph has {m} distinct edges, too few for a "
