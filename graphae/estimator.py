@@ -1,7 +1,7 @@
 """scikit-learn interface: train embeddings in a pipeline, look vectors up by node id.
 
 :class:`GraphAEEmbedder` is a scikit-learn transformer around :func:`graphae.fit`:
-its keyword parameters mirror :class:`~graphae.train.RunConfig`, ``fit(graph)``
+its keyword parameters mirror :class:`~graphae.config.RunConfig`, ``fit(graph)``
 trains one graph autoencoder and keeps the frozen embeddings of the epoch
 selected on validation, and ``transform`` returns node vectors.
 
@@ -32,6 +32,7 @@ matrices always adjacency; an edge list goes in as a ``DataFrame`` or a file.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -42,13 +43,13 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from graphae.config import RunConfig
 from graphae.data.features import input_features, normalize_features, resolve_feature_norm
 from graphae.data.graph import Graph, NodeId
 from graphae.embeddings import Embeddings, load_embeddings
 from graphae.errors import GraphaeError
 
 if TYPE_CHECKING:
-    from graphae.config import RunConfig
     from graphae.models import GraphAutoEncoder
     from graphae.results import RunResult
     from graphae.train import TrainedRun
@@ -64,6 +65,23 @@ _INPUT_FIELDS = frozenset({"dataset", "graph", "features", "feature_ids", "label
 _OWN_PARAMS = frozenset({"n_neighbors", "config_options"})
 
 _PAIR_OPS = ("hadamard", "concat", "abs_diff")
+
+
+def _run_config_defaults() -> dict[str, Any]:
+    """Every ``RunConfig`` field's default; ``None`` for a mapping field (``{}`` in RunConfig).
+
+    scikit-learn wants immutable defaults in ``__init__``'s signature, so a field
+    with ``default_factory=dict`` is ``None`` here (:meth:`GraphAEEmbedder.make_config`
+    turns ``None`` back into ``{}``).
+    """
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(RunConfig):
+        out[f.name] = None if f.default is dataclasses.MISSING else f.default
+    return out
+
+
+#: The one source of :class:`GraphAEEmbedder`'s defaults: ``RunConfig``'s fields.
+_DEFAULTS = _run_config_defaults()
 
 # --------------------------------------------------------------------------- inputs
 
@@ -196,7 +214,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """Graph-autoencoder node embeddings as a scikit-learn transformer.
 
     Every parameter is stored unchanged by ``__init__`` and validated in
-    :meth:`fit`, which builds a :class:`~graphae.train.RunConfig` from them and
+    :meth:`fit`, which builds a :class:`~graphae.config.RunConfig` from them and
     calls :func:`graphae.fit`. Defaults are those of ``RunConfig`` (Kipf &
     Welling's GAE: 2-layer GCN 32 → 16, inner-product decoder, Adam lr 0.01, up
     to 400 epochs with early stopping on validation AUC, an 85/5/10 link split).
@@ -225,7 +243,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_neighbors: ``k`` of the k-nearest-neighbour graph built when ``X`` is a
             feature matrix (capped at a third of the other rows, so the graph
             keeps non-edges to sample negatives from). Unused for graph inputs.
-        config_options: Any other :class:`~graphae.train.RunConfig` field, e.g.
+        config_options: Any other :class:`~graphae.config.RunConfig` field, e.g.
             ``{"batch_size": 4096, "deterministic": True, "select": "probe"}``.
 
     Attributes:
@@ -251,25 +269,25 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __init__(
         self,
         *,
-        encoder: str = "gcn",
-        decoder: str = "inner_product",
-        hidden_channels: int = 32,
-        out_channels: int = 16,
-        num_layers: int = 2,
-        dropout: float = 0.0,
-        encoder_options: dict[str, Any] | None = None,
-        decoder_options: dict[str, Any] | None = None,
-        feature_decoder: str | None = None,
-        variational: bool = False,
-        lr: float = 0.01,
-        weight_decay: float = 0.0,
-        epochs: int = 400,
-        patience: int = 200,
-        val_ratio: float = 0.05,
-        test_ratio: float = 0.10,
-        seed: int = 0,
-        device: str = "auto",
-        directed: bool = False,
+        encoder: str = _DEFAULTS["encoder"],
+        decoder: str = _DEFAULTS["decoder"],
+        hidden_channels: int = _DEFAULTS["hidden_channels"],
+        out_channels: int = _DEFAULTS["out_channels"],
+        num_layers: int = _DEFAULTS["num_layers"],
+        dropout: float = _DEFAULTS["dropout"],
+        encoder_options: dict[str, Any] | None = _DEFAULTS["encoder_options"],
+        decoder_options: dict[str, Any] | None = _DEFAULTS["decoder_options"],
+        feature_decoder: str | None = _DEFAULTS["feature_decoder"],
+        variational: bool = _DEFAULTS["variational"],
+        lr: float = _DEFAULTS["lr"],
+        weight_decay: float = _DEFAULTS["weight_decay"],
+        epochs: int = _DEFAULTS["epochs"],
+        patience: int = _DEFAULTS["patience"],
+        val_ratio: float = _DEFAULTS["val_ratio"],
+        test_ratio: float = _DEFAULTS["test_ratio"],
+        seed: int = _DEFAULTS["seed"],
+        device: str = _DEFAULTS["device"],
+        directed: bool = _DEFAULTS["directed"],
         n_neighbors: int = 10,
         config_options: dict[str, Any] | None = None,
     ) -> None:
@@ -308,7 +326,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return int(self.embedding_.shape[1])
 
     def make_config(self, name: str = "<in-memory>") -> RunConfig:
-        """The :class:`~graphae.train.RunConfig` these parameters describe.
+        """The :class:`~graphae.config.RunConfig` these parameters describe.
 
         Args:
             name: Stands in for the graph file in the config (the graph is passed

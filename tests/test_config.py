@@ -13,7 +13,7 @@ from graphae.errors import GraphaeError
 
 def test_reading_the_config_module_loads_no_torch() -> None:
     code = (
-        "import sys; import graphae.config as c; from graphae.runschema import run_config_fields;"
+        "import sys; import graphae.config as c; from graphae.cli.schema import run_config_fields;"
         " run_config_fields(); print(sorted(m for m in ('torch', 'torch_geometric', 'sklearn')"
         " if m in sys.modules))"
     )

@@ -36,6 +36,8 @@ of those that fit on a float feature matrix are expected to fail (listed below).
 from __future__ import annotations
 
 import copy
+import dataclasses
+import inspect
 import pickle
 from pathlib import Path
 
@@ -119,6 +121,28 @@ def test_params_mirror_run_config() -> None:
             continue
         want = getattr(defaults, name)
         assert value == want or (value is None and want == {}), name
+
+
+def test_every_estimator_default_is_run_config_field_default() -> None:
+    """The signature scikit-learn introspects holds explicit keyword-only parameters,
+    and each one that is a RunConfig field defaults to that field's declared
+    default (a mapping field's ``{}`` is ``None``): one source, read from the class."""
+    fields = {f.name: f for f in dataclasses.fields(RunConfig)}
+    params = inspect.signature(GraphAEEmbedder.__init__).parameters
+    own = {"self", "n_neighbors", "config_options"}
+    assert all(
+        p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params.values()
+    )  # no **kwargs: get_params reads the names
+    assert set(params) - own <= set(fields)
+    assert len(set(params) - own) == 19
+    for name, p in params.items():
+        if name in own:
+            continue
+        f = fields[name]
+        if f.default is dataclasses.MISSING:
+            assert f.default_factory() == {} and p.default is None, name  # type: ignore[misc]
+        else:
+            assert p.default == f.default and type(p.default) is type(f.default), name
 
 
 def test_get_set_params_clone_and_config() -> None:

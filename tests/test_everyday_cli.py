@@ -195,9 +195,9 @@ def test_evaluate_run_reads_the_run_and_adds_the_link_probe(tmp_path, capsys) ->
 def test_every_runconfig_field_has_a_flag_and_the_schema_matches_the_class(
     capsys, monkeypatch
 ) -> None:
+    from graphae.cli.options import flag_name
+    from graphae.cli.schema import run_config_fields
     from graphae.config import RunConfig
-    from graphae.runoptions import flag_name
-    from graphae.runschema import run_config_fields
 
     specs = run_config_fields()
     fields = dataclasses.fields(RunConfig)

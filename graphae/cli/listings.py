@@ -17,6 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from graphae.cli.options import FLAGS, flag_name
+from graphae.cli.schema import run_config_fields
+
 __all__ = [
     "component_options",
     "dataset_rows",
@@ -140,8 +143,6 @@ def objective_rows() -> list[dict[str, Any]]:
 def variant_rows() -> list[dict[str, Any]]:
     """The variant switches (``train`` flags of the Variants panel) and ``--variant-option`` keys."""
     from graphae.models import VARIANT_OPTIONS
-    from graphae.runoptions import FLAGS, flag_name
-    from graphae.runschema import run_config_fields
 
     rows = []
     for spec in run_config_fields():

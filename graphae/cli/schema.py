@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FieldSpec", "run_config_fields"]
+__all__ = ["FieldSpec", "default_of", "run_config_fields"]
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,15 @@ def run_config_fields() -> tuple[FieldSpec, ...]:
             FieldSpec(f.name, annotation, default, helps.get(f.name, ""), CHOICES.get(f.name))
         )
     return tuple(out)
+
+
+def default_of(name: str) -> Any:
+    """``RunConfig``'s default of field ``name`` (for a command's option that sets that field).
+
+    Raises:
+        KeyError: When ``RunConfig`` has no such field.
+    """
+    for spec in run_config_fields():
+        if spec.name == name:
+            return spec.default
+    raise KeyError(name)

@@ -2,8 +2,8 @@
 
 :data:`FLAGS` says, for the fields that need it, the flag's name, help panel,
 help text, kind (a path, or repeatable ``KEY=VALUE`` options) and metavar.
-Every other field of :class:`~graphae.train.RunConfig` (read by
-:func:`graphae.runschema.run_config_fields`) gets a flag too: ``--field-name``
+Every other field of :class:`~graphae.config.RunConfig` (read by
+:func:`graphae.cli.schema.run_config_fields`) gets a flag too: ``--field-name``
 in the "Other settings" panel with its docstring as help and its validation's
 values as choices. So a field added to ``RunConfig`` is reachable from the
 command line, from ``--set`` and from a config file without touching the CLI.
@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphae.cli.schema import FieldSpec, run_config_fields
 from graphae.errors import GraphaeError
-from graphae.runschema import FieldSpec, run_config_fields
 
 __all__ = [
     "FLAGS",
@@ -492,7 +492,7 @@ def build_config(
     config_file: str | Path | None = None,
     sets: list[str] | None = None,
 ) -> Any:
-    """The run's :class:`~graphae.train.RunConfig` from the parsed options.
+    """The run's :class:`~graphae.config.RunConfig` from the parsed options.
 
     Args:
         values: Every ``RunConfig`` field's command-line value (parsed by typer).
