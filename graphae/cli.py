@@ -252,7 +252,7 @@ def _tracking_callbacks(
     metrics_path: Path | None,
     prepare: object = None,
 ) -> list[object]:
-    from graphae.tracking import EpochLogger, MetricsFile, MLflowLogger, TensorBoardLogger
+    from graphae.training.callbacks import EpochLogger, MetricsFile, MLflowLogger, TensorBoardLogger
 
     callbacks: list[object] = []
     if metrics_path is not None:
@@ -402,6 +402,7 @@ def train(
     """Train a graph autoencoder and write a run folder (config, result, metrics, embeddings, model)."""
     _setup_logging(verbose)
     from graphae.errors import TrainingInterrupted
+    from graphae.pipeline import fit
     from graphae.rundir import (
         METRICS_FILE,
         OVERWRITE_MARKER,
@@ -413,7 +414,7 @@ def train(
         save_run,
     )
     from graphae.runoptions import build_config
-    from graphae.train import TrainingControl, fit
+    from graphae.training.callbacks import TrainingControl
 
     if checkpoint_every < 0:
         raise GraphaeError(f"--checkpoint-every {checkpoint_every}: use 0 or a positive number")
@@ -685,7 +686,7 @@ def check_split_command(
     from graphae.config import RunConfig
     from graphae.data.leakage import check_split
     from graphae.data.leakage import pyg_random_link_split as run_pyg_split
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     ref_given = (dataset is not None) + (graph is not None)
     if (run is not None) + (ref_given > 0) + (split_file is not None and ref_given == 0) != 1:
@@ -799,7 +800,7 @@ def baseline_command(
     from graphae.config import RunConfig
     from graphae.inference import load_run_config
     from graphae.nn.heuristics import resolve_heuristic
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     name = resolve_heuristic(heuristic)
     options = parse_options(heuristic_option, "--heuristic-option")

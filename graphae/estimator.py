@@ -1,7 +1,7 @@
 """scikit-learn interface: train embeddings in a pipeline, look vectors up by node id.
 
 :class:`GraphAEEmbedder` is a scikit-learn transformer around :func:`graphae.fit`:
-its keyword parameters mirror :class:`~graphae.train.RunConfig`, ``fit(graph)``
+its keyword parameters mirror :class:`~graphae.config.RunConfig`, ``fit(graph)``
 trains one graph autoencoder and keeps the frozen embeddings of the epoch
 selected on validation, and ``transform`` returns node vectors.
 
@@ -50,8 +50,8 @@ from graphae.errors import GraphaeError
 if TYPE_CHECKING:
     from graphae.config import RunConfig
     from graphae.models import GraphAutoEncoder
+    from graphae.pipeline import TrainedRun
     from graphae.results import RunResult
-    from graphae.train import TrainedRun
 
 __all__ = ["GraphAEEmbedder", "NodeEmbeddingLookup"]
 
@@ -196,7 +196,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """Graph-autoencoder node embeddings as a scikit-learn transformer.
 
     Every parameter is stored unchanged by ``__init__`` and validated in
-    :meth:`fit`, which builds a :class:`~graphae.train.RunConfig` from them and
+    :meth:`fit`, which builds a :class:`~graphae.config.RunConfig` from them and
     calls :func:`graphae.fit`. Defaults are those of ``RunConfig`` (Kipf &
     Welling's GAE: 2-layer GCN 32 → 16, inner-product decoder, Adam lr 0.01, up
     to 400 epochs with early stopping on validation AUC, an 85/5/10 link split).
@@ -225,7 +225,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_neighbors: ``k`` of the k-nearest-neighbour graph built when ``X`` is a
             feature matrix (capped at a third of the other rows, so the graph
             keeps non-edges to sample negatives from). Unused for graph inputs.
-        config_options: Any other :class:`~graphae.train.RunConfig` field, e.g.
+        config_options: Any other :class:`~graphae.config.RunConfig` field, e.g.
             ``{"batch_size": 4096, "deterministic": True, "select": "probe"}``.
 
     Attributes:
@@ -238,7 +238,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         history_: Per-epoch records ``{"epoch", "loss", "val/auc", ...}``.
         result_: The :class:`~graphae.results.RunResult` (metrics, timings...).
         model_: The trained :class:`~graphae.models.GraphAutoEncoder` (CPU, eval mode).
-        run_: The whole :class:`~graphae.train.TrainedRun` (graph, split, config).
+        run_: The whole :class:`~graphae.pipeline.TrainedRun` (graph, split, config).
         n_features_in_: Number of feature columns (only when fitted on a matrix).
 
     Example:
@@ -308,7 +308,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return int(self.embedding_.shape[1])
 
     def make_config(self, name: str = "<in-memory>") -> RunConfig:
-        """The :class:`~graphae.train.RunConfig` these parameters describe.
+        """The :class:`~graphae.config.RunConfig` these parameters describe.
 
         Args:
             name: Stands in for the graph file in the config (the graph is passed
@@ -364,7 +364,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self.embedding_.astype(dtype, copy=True)
 
     def _fit(self, X: Any, features: Any, **unused: Any) -> np.dtype:
-        from graphae.train import fit
+        from graphae.pipeline import fit
 
         if unused:
             raise TypeError(f"unexpected fit parameters: {', '.join(sorted(unused))}")

@@ -26,8 +26,8 @@ def load_model(run_dir: str | Path) -> tuple[GraphAutoEncoder, Any, NodeIndex]:
         ``(model in eval mode, RunConfig, NodeIndex of the training graph)``.
     """
     from graphae.config import RunConfig
+    from graphae.models import build_model
     from graphae.rundir import load_checkpoint
-    from graphae.train import build_model
 
     state, spec, nodes = load_checkpoint(run_dir)
     config = RunConfig.from_dict(spec["config"])
@@ -63,7 +63,7 @@ def embed_graph(
     """
     from graphae.data.io import load_graph
     from graphae.embeddings import Embeddings
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     model, config, _ = load_model(run_dir)
     if graph is None:
@@ -148,7 +148,7 @@ def probe_embeddings(
 
 
 def load_run_config(run_dir: str | Path, data_root: str | Path | None = None) -> Any:
-    """The :class:`~graphae.train.RunConfig` a run folder was trained with.
+    """The :class:`~graphae.config.RunConfig` a run folder was trained with.
 
     Args:
         run_dir: A folder written by ``graphae train``.
@@ -201,7 +201,7 @@ def probe_run(
 
     from graphae.embeddings import load_embeddings
     from graphae.evaluation.metrics import cluster_nmi, node_probe, split_link_probe
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir, data_root)

@@ -2,7 +2,7 @@
 
 :data:`FLAGS` says, for the fields that need it, the flag's name, help panel,
 help text, kind (a path, or repeatable ``KEY=VALUE`` options) and metavar.
-Every other field of :class:`~graphae.train.RunConfig` (read by
+Every other field of :class:`~graphae.config.RunConfig` (read by
 :func:`graphae.runschema.run_config_fields`) gets a flag too: ``--field-name``
 in the "Other settings" panel with its docstring as help and its validation's
 values as choices. So a field added to ``RunConfig`` is reachable from the
@@ -492,7 +492,7 @@ def build_config(
     config_file: str | Path | None = None,
     sets: list[str] | None = None,
 ) -> Any:
-    """The run's :class:`~graphae.train.RunConfig` from the parsed options.
+    """The run's :class:`~graphae.config.RunConfig` from the parsed options.
 
     Args:
         values: Every ``RunConfig`` field's command-line value (parsed by typer).
