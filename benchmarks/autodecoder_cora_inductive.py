@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the comparison (see the module docstring)."""
     from graphae.config import RunConfig
     from graphae.data.datasets import load_dataset
-    from graphae.train import fit
+    from graphae.pipeline import fit
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-root", default=None)

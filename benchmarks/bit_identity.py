@@ -130,12 +130,9 @@ RESUMED: dict[str, tuple[dict[str, Any], int]] = {
 
 
 def _training_control() -> Any:
-    for module in ("graphae.training.callbacks", "graphae.train"):
-        try:
-            return __import__(module, fromlist=["TrainingControl"]).TrainingControl
-        except (ImportError, AttributeError):
-            continue
-    raise ImportError("TrainingControl not found")
+    from graphae.training.callbacks import TrainingControl
+
+    return TrainingControl
 
 
 def _fingerprint(run: Any) -> dict[str, Any]:

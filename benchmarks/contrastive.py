@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 python benchmarks/contrastive.py                     # all, 5 seeds
     OMP_NUM_THREADS=1 python benchmarks/contrastive.py --methods dgi --datasets Cora --seeds 1
 
-Every run is an ordinary :func:`graphae.train.fit` with ``RunConfig.objective``
+Every run is an ordinary :func:`graphae.pipeline.fit` with ``RunConfig.objective``
 set, so the split (leak-free 85/5/10 link split per seed; the encoder sees the
 message-passing graph only), the probes (``graphae.evaluation.metrics.node_probe``:
 logistic regression on standardised frozen embeddings, public Planetoid split,
@@ -245,7 +245,7 @@ def write_markdown(records: list[dict[str, Any]], out: Path, command: str) -> No
         "",
         f"Reproduce: `{command}`",
         "",
-        "Node-probe accuracy = `probe/node_accuracy` of `graphae.train.fit` (logistic "
+        "Node-probe accuracy = `probe/node_accuracy` of `graphae.pipeline.fit` (logistic "
         "regression on standardised frozen embeddings, public Planetoid split, C chosen on "
         "validation), the same probe as every autoencoder row. The encoder sees the "
         "message-passing graph of the leak-free 85/5/10 link split of each seed (the "
@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from graphae.config import RunConfig
     from graphae.data.datasets import load_dataset
-    from graphae.train import fit
+    from graphae.pipeline import fit
 
     command = "OMP_NUM_THREADS=1 python benchmarks/contrastive.py"
     records = load_records(args.records)

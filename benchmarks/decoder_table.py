@@ -5,7 +5,7 @@
     python benchmarks/decoder_table.py --dataset cora --table ladder \\
         --seeds 0 1 2 3 4 --out benchmarks/results/decoders-ladder-cora.md
 
-Every number comes from :func:`graphae.train.fit` on graphae's leak-free random
+Every number comes from :func:`graphae.pipeline.fit` on graphae's leak-free random
 link split (85/5/10, split seed = run seed), with the model of the best
 validation epoch (``select``: decoder link AUC on validation pairs, or the
 node-probe accuracy on the public validation nodes where the row says so).
@@ -208,7 +208,7 @@ def mean_std(values: list[float], fmt: str) -> str:
 
 
 def config_of(row: Row, dataset: str, seed: int, args: argparse.Namespace) -> Any:
-    """The run's full :class:`~graphae.train.RunConfig` (defaults included)."""
+    """The run's full :class:`~graphae.config.RunConfig` (defaults included)."""
     from graphae.config import RunConfig
 
     return RunConfig(
@@ -230,7 +230,7 @@ def fingerprint(cfg: Any) -> str:
 def run_one(
     row: Row, dataset: str, seed: int, graph: Any, args: argparse.Namespace
 ) -> dict[str, Any]:
-    from graphae.train import fit
+    from graphae.pipeline import fit
 
     cfg = config_of(row, dataset, seed, args)
     t = time.perf_counter()

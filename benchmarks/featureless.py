@@ -178,7 +178,7 @@ def graphae_aucs(
 
     from graphae.embeddings import load_embeddings
     from graphae.inference import load_model
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     emb = load_embeddings(run / "embeddings.npy")
     idx = {int(i): r for r, i in enumerate(emb.ids)}

@@ -1,6 +1,6 @@
 """Time training steps of the Refined GAE ddi config (benchmarks/configs/refined-gae-ddi.yaml).
 
-Builds the sweep's first run exactly as :func:`graphae.train.fit` does (the
+Builds the sweep's first run exactly as :func:`graphae.pipeline.fit` does (the
 same model, optimisers, target-edge mask, negatives, loss, clipping) and
 times ``--steps`` training steps of one epoch, after one untimed warm-up step,
 plus one validation pass (encode + score the validation pairs). Writes the
@@ -35,7 +35,7 @@ SPEC = REPO / "benchmarks" / "configs" / "refined-gae-ddi.yaml"
 
 
 def refined_config(spec_path: Path = SPEC, **changes: Any) -> Any:
-    """The first run's :class:`~graphae.train.RunConfig` of the spec, with ``changes``.
+    """The first run's :class:`~graphae.config.RunConfig` of the spec, with ``changes``.
 
     The orthogonal table init (``table_init``) is dropped when this checkout's
     encoders do not know it (it is another branch's option), and said so.
@@ -62,17 +62,11 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
     from graphae.data.features import input_features
     from graphae.data.split import EdgeSet, sample_negatives
     from graphae.evaluation.measure import score_pairs
-    from graphae.step import TargetEdgeMask, clip_gradients, clip_groups
-    from graphae.train import (
-        _batches,
-        autocast,
-        build_model,
-        load_input,
-        make_split,
-        resolve_device,
-        seed_everything,
-        set_precision,
-    )
+    from graphae.models import build_model
+    from graphae.pipeline import load_input, make_split
+    from graphae.training.runtime import autocast, resolve_device, seed_everything, set_precision
+    from graphae.training.sampling import positive_batches
+    from graphae.training.steps import TargetEdgeMask, clip_gradients, clip_groups
 
     cfg = cfg.replace(data_root=data_root) if data_root else cfg
     device = resolve_device(cfg.device)
@@ -88,7 +82,7 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
     exclude = EdgeSet(sp.train_pos, graph.num_nodes, directed=split.directed)
     mask = TargetEdgeMask(sp.mp_edge_index, sp.mp_edge_weight, graph.num_nodes, split.directed)
     groups = clip_groups(model, cfg.grad_clip_scope) if cfg.grad_clip else []
-    batches = _batches(sp.train_pos, cfg.batch_size, gen)
+    batches = positive_batches(sp.train_pos, cfg.batch_size, gen)
     model.train()
     opt.begin_epoch(1)
     opt.scale_lr(lr_factor(cfg.lr_schedule, 1, cfg.epochs, cfg.lr_decay_every))

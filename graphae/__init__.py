@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from graphae.models import GraphAutoEncoder
     from graphae.nn.decoders import decoders
     from graphae.nn.encoders import encoders
+    from graphae.pipeline import TrainedRun, fit
     from graphae.results import RunResult
-    from graphae.train import TrainedRun, fit
 
 # public name -> module that defines it
 _LAZY = {
@@ -53,8 +53,8 @@ _LAZY = {
     "encoders": "graphae.nn.encoders",
     "RunResult": "graphae.results",
     "RunConfig": "graphae.config",
-    "TrainedRun": "graphae.train",
-    "fit": "graphae.train",
+    "TrainedRun": "graphae.pipeline",
+    "fit": "graphae.pipeline",
 }
 
 

@@ -15,7 +15,7 @@ on the scale of the per-pair BCE whatever the batch size; ``σ`` is
 applies to the learnable tables of a hybrid encoder
 (:class:`~graphae.nn.latent.HybridEncoder`), averaged over all rows.
 
-Training strategies (:func:`make_strategy`, the hook :func:`graphae.train.fit` calls):
+Training strategies (:func:`make_strategy`, the hook :func:`graphae.pipeline.fit` calls):
 
 * ``joint`` — codes and ``θ`` step together every batch.
 * ``alternating`` — ``alternate_every = k`` epochs updating only the codes
@@ -157,7 +157,7 @@ def lr_factor(schedule: str, epoch: int, epochs: int, every: int = 1) -> float:
 class PlainStrategy:
     """One Adam over ``model.main_parameters()`` and ``model.loss`` (every non-latent model).
 
-    Quacks like the optimiser :func:`graphae.train.fit` used before strategies
+    Quacks like the optimiser :func:`graphae.pipeline.fit` used before strategies
     existed (``zero_grad``, ``step``, ``state_dict``, ``load_state_dict``), so
     checkpoints keep their format.
     """
@@ -669,7 +669,7 @@ def infer_run(
     new_ids, ei, w = read_new_edges(edges, nodes)
     mp = None
     if not _is_pairwise(model.decoder):
-        from graphae.train import load_input, make_split
+        from graphae.pipeline import load_input, make_split
 
         g = load_input(config)
         mp = make_split(g, config).mp_edge_index

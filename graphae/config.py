@@ -197,11 +197,11 @@ class RunConfig:
             (:data:`graphae.contrastive.OBJECTIVE_OPTIONS`).
         mask_target_edges: Remove each mini-batch's positive pairs (both
             directions when undirected) from the message-passing graph of that
-            training step (Refined GAE's ``maskinput``; :class:`graphae.step.TargetEdgeMask`).
+            training step (Refined GAE's ``maskinput``; :class:`graphae.training.steps.TargetEdgeMask`).
         lr_decay_every: Epochs between the updates of the ``"linear"`` schedule
             (1: every epoch; Refined GAE's default is 100).
         grad_clip: Clip the gradients' total L2 norm to this before every
-            optimiser step (:func:`graphae.step.clip_gradients`); ``None``: off.
+            optimiser step (:func:`graphae.training.steps.clip_gradients`); ``None``: off.
         grad_clip_scope: ``"global"`` (one norm over every parameter) or
             ``"parts"`` (latent tables, encoder and decoders clipped
             separately, as Refined GAE does).

@@ -3,7 +3,7 @@
 Each objective is a model with the interface of
 :class:`~graphae.models.GraphAutoEncoder` (``loss`` / ``extra_step`` /
 ``main_parameters`` / ``encode`` / ``score`` / ``parameter_counts`` /
-``reset_parameters``), so :func:`graphae.train.fit` trains it with the same
+``reset_parameters``), so :func:`graphae.pipeline.fit` trains it with the same
 loop, the same split and the same probes as every autoencoder; only the loss
 differs. ``RunConfig(objective="dgi" | "grace" | "bgrl")`` selects one and
 ``RunConfig.objective_options`` overrides its settings (:data:`OBJECTIVE_OPTIONS`).
@@ -52,7 +52,7 @@ What the shared harness reads from them:
   ``benchmarks/contrastive.py`` and the sweep config set these; ``fit`` itself
   does whatever ``select`` says.
 
-The positive / negative pairs that :func:`graphae.train.fit` samples every step
+The positive / negative pairs that :func:`graphae.pipeline.fit` samples every step
 are ignored by these losses.
 """
 

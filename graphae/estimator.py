@@ -51,8 +51,8 @@ from graphae.errors import GraphaeError
 
 if TYPE_CHECKING:
     from graphae.models import GraphAutoEncoder
+    from graphae.pipeline import TrainedRun
     from graphae.results import RunResult
-    from graphae.train import TrainedRun
 
 __all__ = ["GraphAEEmbedder", "NodeEmbeddingLookup"]
 
@@ -256,7 +256,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         history_: Per-epoch records ``{"epoch", "loss", "val/auc", ...}``.
         result_: The :class:`~graphae.results.RunResult` (metrics, timings...).
         model_: The trained :class:`~graphae.models.GraphAutoEncoder` (CPU, eval mode).
-        run_: The whole :class:`~graphae.train.TrainedRun` (graph, split, config).
+        run_: The whole :class:`~graphae.pipeline.TrainedRun` (graph, split, config).
         n_features_in_: Number of feature columns (only when fitted on a matrix).
 
     Example:
@@ -382,7 +382,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self.embedding_.astype(dtype, copy=True)
 
     def _fit(self, X: Any, features: Any, **unused: Any) -> np.dtype:
-        from graphae.train import fit
+        from graphae.pipeline import fit
 
         if unused:
             raise TypeError(f"unexpected fit parameters: {', '.join(sorted(unused))}")

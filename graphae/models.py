@@ -516,7 +516,7 @@ class GraphAutoEncoder(nn.Module):
 def build_model(
     config: RunConfig, in_channels: int, num_nodes: int, directed: bool | None = None
 ) -> GraphAutoEncoder:
-    """Encoder, decoder(s) and variants from a :class:`~graphae.train.RunConfig`.
+    """Encoder, decoder(s) and variants from a :class:`~graphae.config.RunConfig`.
 
     ``config.decoder`` may name a structure decoder, a feature decoder (then the
     model is feature-only) or ``"none"``; ``config.feature_decoder`` adds a

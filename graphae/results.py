@@ -7,9 +7,13 @@ import platform
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphae._version import __version__
+
+if TYPE_CHECKING:
+    from graphae.data.graph import Graph
+    from graphae.data.split import LinkSplit
 
 
 def library_versions() -> dict[str, str]:
@@ -52,6 +56,43 @@ def git_hash() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("+dirty" if dirty else "")
+
+
+def graph_record(
+    graph: Graph, split: LinkSplit, false_negative_rate: float | None = None
+) -> dict[str, Any]:
+    """``RunResult.graph``: the input graph and its split, the same for every kind of run.
+
+    Args:
+        graph: The input graph.
+        split: The link split the run used.
+        false_negative_rate: The split's rate of validation/test negatives that
+            are true edges (:func:`graphae.data.split.false_negative_rate`);
+            ``None``: computed here (0.0 for an official split).
+
+    Returns:
+        ``{name, num_nodes, num_edges, num_features, feature_source, directed,
+        split: {<sizes>, source, false_negative_rate}}``.
+    """
+    if false_negative_rate is None:
+        from graphae.data.split import false_negative_rate as rate
+
+        false_negative_rate = (
+            rate(split, graph.data.edge_index) if split.source == "random" else 0.0
+        )
+    return {
+        "name": graph.name,
+        "num_nodes": graph.num_nodes,
+        "num_edges": graph.num_edges,
+        "num_features": graph.num_features,
+        "feature_source": graph.feature_source,
+        "directed": graph.directed,
+        "split": {
+            **split.sizes(),
+            "source": split.source,
+            "false_negative_rate": false_negative_rate,
+        },
+    }
 
 
 @dataclass

@@ -355,7 +355,7 @@ def save_run(
 
     Args:
         out: Destination folder.
-        run: A :class:`graphae.train.TrainedRun`.
+        run: A :class:`graphae.pipeline.TrainedRun`.
         embeddings_format: ``npy``, ``npz``, ``csv`` or ``parquet``.
         force: Allow writing into a non-empty folder graphae did not create.
         metrics: The run's in-progress ``metrics.jsonl`` (copied in as
@@ -410,7 +410,7 @@ def partial_dir(out: str | Path) -> Path:
 
 @dataclass
 class TrainingState:
-    """Everything :func:`graphae.train.fit` needs to continue a run exactly.
+    """Everything :func:`graphae.pipeline.fit` needs to continue a run exactly.
 
     Attributes:
         epoch: Last completed epoch (1-based).

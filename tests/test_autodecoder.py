@@ -23,10 +23,11 @@ from graphae.autodecoder import (
 from graphae.config import RunConfig
 from graphae.data.graph import NodeIndex
 from graphae.errors import GraphaeError
+from graphae.models import build_model
 from graphae.nn.decoders import decoder_kind, decoders
 from graphae.nn.encoders import build_encoder, encoders
 from graphae.nn.latent import EmbeddingEncoder, HybridEncoder, LatentTable
-from graphae.train import build_model, fit
+from graphae.pipeline import fit
 
 TWO_CLIQUES = (
     [(a, b) for a in range(5) for b in range(a + 1, 5)]
@@ -416,7 +417,7 @@ def test_interrupted_auto_decoder_resumes_bit_identically(
     tiny_graph, tmp_path: Path, optimization: str
 ) -> None:
     from graphae.errors import TrainingInterrupted
-    from graphae.train import TrainingControl
+    from graphae.training.callbacks import TrainingControl
 
     g = tiny_graph(TWO_CLIQUES)
     cfg = _config(decoder="mlp", epochs=8, optimization=optimization, prior_sigma=2.0)

@@ -127,8 +127,8 @@ def _trained_run() -> Path:
 @pytest.fixture(scope="module", autouse=True)
 def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from graphae.config import RunConfig
+    from graphae.pipeline import fit
     from graphae.rundir import save_run
-    from graphae.train import fit
 
     d = tmp_path_factory.mktemp("run")
     (d / "e.csv").write_text(RING, encoding="utf-8")

@@ -485,7 +485,7 @@ def test_spectral_embedding_is_the_truncated_svd_of_the_normalised_adjacency(tin
 def test_layer_outputs_walk_encoder_then_decoder(tiny_graph) -> None:
     from graphae.config import RunConfig
     from graphae.data.split import random_link_split
-    from graphae.train import build_model
+    from graphae.models import build_model
 
     g = tiny_graph()
     split = random_link_split(g.data.edge_index, 6, val_ratio=0.15, test_ratio=0.15, seed=0)
@@ -654,7 +654,7 @@ def test_ogb_report_ranks_rungs_on_the_official_metric_beside_the_link_probe() -
 def test_heuristic_baselines_are_link_rows_of_the_sweep(tmp_path: Path) -> None:
     from graphae.bench.baselines import heuristic_metrics
     from graphae.data.datasets import load_dataset
-    from graphae.train import make_split
+    from graphae.pipeline import make_split
 
     spec = tiny_spec(decoders=["inner_product"], baselines=["adamic_adar", "katz"])
     out = tmp_path / "sweep"

@@ -26,7 +26,7 @@ def test_choices_agree_with_the_modules_that_implement_them() -> None:
     from graphae.contrastive import OBJECTIVES
     from graphae.data.features import FEATURE_FALLBACKS, FEATURE_NORMS
     from graphae.objectives import FEATURE_LOSSES
-    from graphae.step import CLIP_SCOPES
+    from graphae.training.steps import CLIP_SCOPES
 
     assert CHOICES["lr_schedule"] == LR_SCHEDULES
     assert CHOICES["optimization"] == OPTIMIZATIONS

@@ -22,7 +22,7 @@ from graphae.contrastive import (
 )
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError
-from graphae.train import fit
+from graphae.pipeline import fit
 
 METHODS = ("dgi", "grace", "bgrl")
 
@@ -351,12 +351,12 @@ def test_dgi_early_stopping_on_loss() -> None:
 
 
 def test_resume_continues_the_bgrl_schedule(tmp_path) -> None:
-    import graphae.train
+    import graphae.training.callbacks
 
-    if not hasattr(graphae.train, "TrainingControl"):
+    if not hasattr(graphae.training.callbacks, "TrainingControl"):
         pytest.skip("resumable training (TrainingControl) is not in this tree")
     from graphae.errors import TrainingInterrupted
-    from graphae.train import TrainingControl
+    from graphae.training.callbacks import TrainingControl
 
     g = blocks()
     cfg = config("bgrl", epochs=8, deterministic=True)

@@ -364,7 +364,7 @@ def test_ncn_exact_linear_and_parameter_count() -> None:
 def test_ncn_sees_the_message_passing_graph_in_training_and_evaluation(tiny_graph, monkeypatch):
     from graphae.config import RunConfig
     from graphae.data.split import pair_keys
-    from graphae.train import fit
+    from graphae.pipeline import fit
 
     edges = [(a, b) for a in range(5) for b in range(a + 1, 5)]
     edges += [(a, b) for a in range(5, 10) for b in range(a + 1, 10)] + [(4, 5)]

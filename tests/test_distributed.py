@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from graphae.distributed import DistContext, wrap_loss
+from graphae.training.distributed import DistContext, wrap_loss
 
 EDGES = Path(__file__).parents[1] / "examples" / "data" / "les_miserables.csv"
 ARGS = [

@@ -30,7 +30,7 @@ from clihelp import RING, assert_one_line_error, run_cli, snapshot
 # A slow epoch (it sleeps, drawing nothing from any RNG), so a test can watch the run train.
 SLOW_MAIN = """
 import sys, time
-import graphae.train as T
+import graphae.training.sampling as T
 real = T.sample_negatives
 def slow(*a, **k):
     time.sleep(0.1)
@@ -278,7 +278,7 @@ def test_resume_of_a_run_started_with_overwrite_replaces_the_earlier_run(
 ) -> None:
     import signal
 
-    import graphae.train as T
+    import graphae.training.sampling as T
 
     (tmp_path / "e.csv").write_text(RING, encoding="utf-8")
     out = tmp_path / "o"
@@ -334,7 +334,7 @@ def test_fit_and_the_estimator_leave_global_state_as_they_found_it() -> None:
     from graphae import GraphAEEmbedder
     from graphae.config import RunConfig
     from graphae.data.io import load_graph
-    from graphae.train import fit
+    from graphae.pipeline import fit
 
     random.seed(11)
     np.random.seed(12)
@@ -356,7 +356,7 @@ def test_fit_and_the_estimator_leave_global_state_as_they_found_it() -> None:
 def test_fit_restores_the_state_when_it_fails() -> None:
     from graphae.config import RunConfig
     from graphae.errors import GraphaeError
-    from graphae.train import fit
+    from graphae.pipeline import fit
 
     torch.manual_seed(3)
     before = _global_state()
@@ -368,7 +368,7 @@ def test_fit_restores_the_state_when_it_fails() -> None:
 def test_callbacks_see_every_epoch_and_the_result() -> None:
     from graphae.config import RunConfig
     from graphae.data.io import load_graph
-    from graphae.train import fit
+    from graphae.pipeline import fit
 
     class Recorder:
         def __init__(self) -> None:

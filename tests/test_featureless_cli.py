@@ -22,7 +22,7 @@ def test_baseline_on_a_seal_graph_a_run_folder_and_its_edge_file(
     from graphae.bench.baselines import heuristic_metrics
     from graphae.config import RunConfig
     from graphae.data.datasets import load_dataset
-    from graphae.train import make_split
+    from graphae.pipeline import make_split
 
     root = shared_data("SEAL")
     proc = run_subprocess(

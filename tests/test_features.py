@@ -11,7 +11,7 @@ from graphae.config import RunConfig
 from graphae.data.features import input_features, normalize_features, resolve_feature_norm
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError
-from graphae.train import fit
+from graphae.pipeline import fit
 
 X = torch.tensor([[1.0, 3.0, 0.0], [0.0, 0.0, 0.0], [2.0, -2.0, 4.0]])
 

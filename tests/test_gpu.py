@@ -24,7 +24,7 @@ from graphae.config import RunConfig
 from graphae.errors import GraphaeError
 from graphae.nn.decoders import decoders
 from graphae.nn.encoders import encoders
-from graphae.train import fit
+from graphae.pipeline import fit
 
 ON_CPU = os.environ.get("GRAPHAE_GPU_TESTS_ON_CPU") == "1"
 DEVICE = "cpu" if ON_CPU else "cuda"
@@ -73,7 +73,7 @@ def cpu_random(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _pair(cfg: RunConfig, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("graphae.train.measure", lambda *a, **k: {})
+    monkeypatch.setattr("graphae.pipeline.measure", lambda *a, **k: {})
     g = two_communities()
     ref = fit(cfg.replace(device="cpu"), graph=g)
     torch.manual_seed(0)
@@ -130,6 +130,6 @@ def test_variant_matches_cpu(variant: str, monkeypatch: pytest.MonkeyPatch) -> N
 def test_bf16_and_compile_train(extra: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     if ON_CPU:
         pytest.skip("bf16 sparse propagation and compile are checked on CUDA only")
-    monkeypatch.setattr("graphae.train.measure", lambda *a, **k: {})
+    monkeypatch.setattr("graphae.pipeline.measure", lambda *a, **k: {})
     run = fit(quick(epochs=3, device=DEVICE, **extra), graph=two_communities())
     assert torch.isfinite(run.z).all() and run.result.epochs_run == 3

@@ -61,7 +61,7 @@ def test_every_public_name_resolves_and_is_cached() -> None:
         "    assert getattr(graphae, name) is not None, name\n"
         "    assert name in vars(graphae), name  # cached after the first access\n"
         "from graphae import fit, RunConfig, GraphAEEmbedder, encoders\n"
-        "from graphae.train import fit as fit2\n"
+        "from graphae.pipeline import fit as fit2\n"
         "assert fit is fit2\n"
         "assert 'gcn' in encoders\n"
         "ns = {}\n"

@@ -103,7 +103,7 @@ def test_any_graph_any_seed_our_split_is_clean(n, pairs, directed, seed, both_di
 
 def test_tiny_graph_and_cora_splits_are_clean(tiny_graph, cora) -> None:
     from graphae.config import RunConfig
-    from graphae.train import make_split
+    from graphae.pipeline import make_split
 
     g = tiny_graph([(i, (i + 1) % 9) for i in range(9)] + [(i, (i + 4) % 9) for i in range(9)])
     for seed in range(3):

@@ -11,7 +11,7 @@ from test_train import quick, two_communities
 from graphae.autodecoder import LatentStrategy, PlainStrategy, lr_factor
 from graphae.config import LATER_FIELDS, RunConfig
 from graphae.errors import GraphaeError
-from graphae.train import fit
+from graphae.pipeline import fit
 
 
 def test_lr_factor_values() -> None:

@@ -16,8 +16,8 @@ from graphae.data.graph import Graph
 from graphae.evaluation.measure import node_split, probe_embeddings, validation_probe
 from graphae.inference import probe_embeddings as probe_saved_embeddings
 from graphae.inference import probe_run
+from graphae.pipeline import fit
 from graphae.rundir import save_run
-from graphae.train import fit
 
 PROBE_KEYS = ("probe/node_accuracy", "val/probe/node_accuracy", "probe/nmi", "probe/link_auc")
 
@@ -74,7 +74,7 @@ def test_partial_node_masks_give_the_same_numbers_in_every_caller(
     assert probe_embeddings(run.z, partial, run.split, config.seed) == want
     # graphae evaluate RUN: the run folder's embeddings on its own input and split
     save_run(tmp_path / "run", run)
-    monkeypatch.setattr("graphae.train.load_input", lambda _config: partial)
+    monkeypatch.setattr("graphae.pipeline.load_input", lambda _config: partial)
     assert probe_run(tmp_path / "run", seed=config.seed) == {**want, "nodes": 30}
     # graphae evaluate FILE --dataset: the dataset's labels and node split
     monkeypatch.setattr("graphae.data.datasets.load_dataset", lambda *_a, **_k: partial)

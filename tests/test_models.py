@@ -17,7 +17,7 @@ from graphae.models import GraphAutoEncoder, build_model
 from graphae.nn.decoders import InnerProductDecoder
 from graphae.nn.encoders import GCNEncoder, build_encoder
 from graphae.objectives import dense_bce, dense_target, kl_divergence, pair_bce
-from graphae.train import fit
+from graphae.pipeline import fit
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from graphae.config import RunConfig
 from graphae.data.datasets import _without_ogb_version_check, load_dataset
 from graphae.evaluation.measure import score_pairs
 from graphae.evaluation.metrics import ogb_metrics
-from graphae.train import fit
+from graphae.pipeline import fit
 
 NAMES = ["ogbl-collab", "ogbl-ppa", "ogbl-citation2"]
 METRIC = {"ogbl-collab": "hits@50", "ogbl-ppa": "hits@100", "ogbl-citation2": "mrr"}

@@ -10,7 +10,7 @@ from graphae.data.graph import Graph, NodeIndex
 from graphae.nn.encoders import encoders
 from graphae.nn.precomputed import SIGNEncoder
 from graphae.nn.propagation import normalized_adjacency
-from graphae.train import fit
+from graphae.pipeline import fit
 
 PATH = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
 

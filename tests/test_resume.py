@@ -3,7 +3,7 @@
 * Resume equivalence: train N epochs uninterrupted, or stop after k epochs and
   resume to N -- on the CPU with the same seed the embeddings are
   ``torch.equal`` and the metrics and history identical. Stops are simulated
-  with :class:`~graphae.train.TrainingControl` (library), with real signals sent
+  with :class:`~graphae.training.callbacks.TrainingControl` (library), with real signals sent
   to the test process while ``graphae train`` runs in-process, and with a real
   SIGINT to a ``graphae train`` subprocess.
 * An interrupted run leaves the previous run folder byte-identical, prints one
@@ -31,8 +31,9 @@ from test_train import two_communities
 
 from graphae.config import RunConfig
 from graphae.errors import GraphaeError, TrainingInterrupted
+from graphae.pipeline import fit
 from graphae.rundir import partial_dir
-from graphae.train import TrainingControl, fit
+from graphae.training.callbacks import TrainingControl
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +102,7 @@ def test_resume_twice_and_from_a_periodic_checkpoint_after_a_hard_kill(
     tmp_path: Path, monkeypatch
 ) -> None:
     """A kill that leaves no final checkpoint (SIGKILL, power cut) resumes from the last periodic one."""
-    import graphae.train as T
+    import graphae.training.sampling as T
 
     g = two_communities()
     cfg = config(seed=1, epochs=20, dropout=0.2)
@@ -166,7 +167,7 @@ def ring_csv(tmp_path: Path) -> Path:
 
 def _signal_at(monkeypatch, epoch: int, *signums: int) -> None:
     """Send real signals to this process during the given epoch (from the negative sampler)."""
-    import graphae.train as T
+    import graphae.training.sampling as T
 
     real = T.sample_negatives
     calls = {"n": 0}
@@ -252,7 +253,7 @@ def _env() -> dict[str, str]:
 
 SLOW_MAIN = """
 import sys, time
-import graphae.train as T
+import graphae.training.sampling as T
 real = T.sample_negatives
 def slow(*a, **k):
     time.sleep(0.05)  # a slow epoch, so the signal lands mid-run (draws nothing from any RNG)
@@ -356,7 +357,7 @@ def test_cli_failed_run_leaves_no_checkpoint_behind(
     tmp_path, ring_csv, capsys, monkeypatch
 ) -> None:
     """A run that fails (diverges) is not an interrupted one: no <out>.partial is left."""
-    import graphae.train as T
+    import graphae.training.sampling as T
 
     real = T.sample_negatives
     calls = {"n": 0}

@@ -29,8 +29,9 @@ from clihelp import RING, assert_one_line_error, run_cli, snapshot
 
 from graphae.config import RunConfig
 from graphae.errors import InputError
+from graphae.pipeline import fit
 from graphae.rundir import load_checkpoint, load_training_state, save_run
-from graphae.train import TrainingControl, fit
+from graphae.training.callbacks import TrainingControl
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [

@@ -16,8 +16,8 @@ from graphae.errors import GraphaeError
 from graphae.models import GraphAutoEncoder
 from graphae.nn.decoders import MLPDecoder, build_decoder
 from graphae.nn.encoders import build_encoder
-from graphae.step import TargetEdgeMask, clip_gradients, clip_groups
-from graphae.train import fit
+from graphae.pipeline import fit
+from graphae.training.steps import TargetEdgeMask, clip_gradients, clip_groups
 
 # ------------------------------------------------------------------ target mask
 

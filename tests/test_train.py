@@ -9,7 +9,7 @@ from torch_geometric.data import Data
 from graphae.config import RunConfig
 from graphae.data.graph import Graph, NodeIndex
 from graphae.errors import GraphaeError
-from graphae.train import fit
+from graphae.pipeline import fit
 
 
 def two_communities(n: int = 10, seed: int = 0) -> Graph:

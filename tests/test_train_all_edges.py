@@ -12,7 +12,7 @@ from test_train import quick, two_communities
 from graphae.data.split import random_link_split
 from graphae.errors import GraphaeError
 from graphae.evaluation.measure import probe_embeddings
-from graphae.train import fit
+from graphae.pipeline import fit
 
 
 def test_every_edge_is_in_the_encoders_graph_and_only_node_metrics_are_reported() -> None:

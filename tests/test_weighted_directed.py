@@ -22,7 +22,7 @@ from graphae.data.graph import Graph, NodeIndex
 from graphae.data.split import pair_weights
 from graphae.errors import GraphaeError
 from graphae.objectives import pair_bce
-from graphae.train import fit
+from graphae.pipeline import fit
 
 
 def blocks(weight_a: float = 1.0, weight_b: float = 1.0, seed: int = 0) -> Graph:
@@ -83,11 +83,11 @@ def test_weights_reach_the_encoder_and_change_the_embeddings(monkeypatch) -> Non
 
 
 def test_encoder_that_ignores_weights_says_so(caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="graphae.train"):
+    with caplog.at_level(logging.WARNING, logger="graphae.pipeline"):
         fit(cfg(epochs=1, encoder="sage"), graph=blocks())
     assert any("ignores edge weights" in r.getMessage() for r in caplog.records)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="graphae.train"):
+    with caplog.at_level(logging.WARNING, logger="graphae.pipeline"):
         fit(cfg(epochs=1), graph=blocks())
     assert not any("ignores edge weights" in r.getMessage() for r in caplog.records)
 
@@ -187,11 +187,11 @@ def test_bilinear_decoder_learns_direction_and_inner_product_cannot() -> None:
 
 def test_symmetric_decoder_on_a_directed_graph_warns(caplog) -> None:
     g = sources_to_sinks()
-    with caplog.at_level(logging.WARNING, logger="graphae.train"):
+    with caplog.at_level(logging.WARNING, logger="graphae.pipeline"):
         fit(cfg(dataset="dag", directed=True, epochs=1), graph=g)
     assert any("is symmetric" in r.getMessage() for r in caplog.records)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="graphae.train"):
+    with caplog.at_level(logging.WARNING, logger="graphae.pipeline"):
         fit(cfg(dataset="dag", directed=True, decoder="bilinear", epochs=1), graph=g)
     assert not any("is symmetric" in r.getMessage() for r in caplog.records)
 

@@ -5,7 +5,7 @@ The anchors file holds a Markdown table with the columns ``method``,
 ``protocol`` and ``source``. ``graphae row`` is a space-separated list of
 conditions ``key=value``, ``key!=value``, ``key>value`` or ``key<value`` on the
 summary table; ``key`` is a column (``decoder_name``, ``encoder``, ``variant``...)
-or a :class:`~graphae.train.RunConfig` field (looked up as ``cfg/<key>``). A
+or a :class:`~graphae.config.RunConfig` field (looked up as ``cfg/<key>``). A
 condition on a field the sweep does not have never matches.
 """
 

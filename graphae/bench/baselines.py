@@ -114,10 +114,11 @@ def untrained_model(config: Any, graph: Graph) -> Any:
     """The run's model at its seeded random initialisation, in eval mode (CPU).
 
     Args:
-        config: The :class:`~graphae.train.RunConfig` of the run.
+        config: The :class:`~graphae.config.RunConfig` of the run.
         graph: The graph.
     """
-    from graphae.train import build_model, seed_everything
+    from graphae.models import build_model
+    from graphae.training.runtime import seed_everything
 
     seed_everything(config.seed, config.deterministic)
     in_channels = graph.data.x.size(1) if graph.data.x is not None else 0

@@ -308,7 +308,7 @@ class _GraphCache:
         self._graphs: dict[str, Any] = {}
 
     def get(self, config: Any) -> Any:
-        from graphae.train import load_input
+        from graphae.pipeline import load_input
 
         key = json.dumps(
             [config.dataset, config.graph, config.features, config.feature_ids, config.labels,
@@ -349,8 +349,8 @@ def run_one(
     )
     from graphae.embeddings import Embeddings
     from graphae.evaluation.measure import probe_embeddings
+    from graphae.pipeline import fit, make_split
     from graphae.rundir import save_checkpoint, write_atomic_folder
-    from graphae.train import fit, make_split
 
     layers = layers or {}
     save = save or {}
@@ -427,24 +427,22 @@ def _baseline_result(
     """The :class:`~graphae.results.RunResult` of a baseline row (no training, on the CPU).
 
     Args:
-        cfg: The row's :class:`~graphae.train.RunConfig`.
+        cfg: The row's :class:`~graphae.config.RunConfig`.
         graph: Its :class:`~graphae.data.graph.Graph`.
         split: Its :class:`~graphae.data.split.LinkSplit`.
         metrics: The measured metrics.
         t0: ``time.perf_counter()`` when the row started.
         t_eval: ``time.perf_counter()`` when its scoring started.
     """
-    from graphae.results import RunResult
-    from graphae.train import _peak_memory
+    from graphae.results import RunResult, graph_record
+    from graphae.training.runtime import peak_memory
 
     now = time.perf_counter()
     return RunResult(
         config=cfg.to_dict(), metrics=metrics, best_epoch=0, epochs_run=0,
         timings={"total": now - t0, "train": 0.0, "per_epoch": 0.0, "evaluate": now - t_eval},
-        memory=_peak_memory(torch.device("cpu")),
-        graph={"name": graph.name, "num_nodes": graph.num_nodes,
-               "num_edges": graph.num_edges, "num_features": graph.num_features,
-               "split": {**split.sizes(), "source": split.source}},
+        memory=peak_memory(torch.device("cpu")),
+        graph=graph_record(graph, split),
         device="cpu",
     )  # fmt: skip
 
@@ -454,7 +452,7 @@ def _train_recon_loss(history: list[dict[str, float]], best_epoch: int, kind: st
 
     The epoch's mean training loss of the decoder's kind (``loss/structure`` or
     ``loss/feature``; the total ``loss`` for joint models), as logged by
-    :func:`graphae.train.fit` (training mode, the epoch's sampled negatives).
+    :func:`graphae.pipeline.fit` (training mode, the epoch's sampled negatives).
     ``None`` for self-supervised rows (``contrastive``: they reconstruct nothing).
     """
     rec = next((h for h in history if h.get("epoch") == best_epoch), None)

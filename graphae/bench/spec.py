@@ -1,7 +1,7 @@
 """Sweep specs: a YAML file -> validated :class:`SweepSpec` -> one :class:`RunSpec` per run.
 
 A spec is the product ``datasets × encoders × decoders × variants × seeds``
-plus shared training settings (any :class:`~graphae.train.RunConfig` field) and
+plus shared training settings (any :class:`~graphae.config.RunConfig` field) and
 the baselines probed beside the trained runs::
 
     # graphae bench benchmarks/configs/example.yaml --out runs/example
@@ -219,7 +219,7 @@ class RunSpec:
         decoder: Decoder label (``""`` for baselines).
         variant: Variant name (``""`` for baselines).
         seed: Seed.
-        config: The :class:`~graphae.train.RunConfig`.
+        config: The :class:`~graphae.config.RunConfig`.
         baseline: Baseline name for ``kind == "baseline"``.
         decoder_name: Registered decoder name (``""`` for baselines and
             self-supervised rows).
@@ -642,7 +642,7 @@ def parse_spec(obj: Any, source: str = "<dict>", text: str = "") -> SweepSpec:
         text: The original text (kept beside the results).
 
     Returns:
-        The :class:`SweepSpec`; every run's :class:`~graphae.train.RunConfig` has
+        The :class:`SweepSpec`; every run's :class:`~graphae.config.RunConfig` has
         been built once, so a spec that parses has no invalid run.
 
     Raises:

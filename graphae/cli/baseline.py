@@ -62,7 +62,7 @@ def baseline_command(
     from graphae.config import RunConfig
     from graphae.inference import load_run_config
     from graphae.nn.heuristics import resolve_heuristic
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     name = resolve_heuristic(heuristic)
     options = parse_options(heuristic_option, "--heuristic-option")

@@ -69,7 +69,7 @@ def check_split_command(
     from graphae.config import RunConfig
     from graphae.data.leakage import check_split
     from graphae.data.leakage import pyg_random_link_split as run_pyg_split
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     ref_given = (dataset is not None) + (graph is not None)
     if (run is not None) + (ref_given > 0) + (split_file is not None and ref_given == 0) != 1:

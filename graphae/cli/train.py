@@ -65,7 +65,7 @@ def _tracking_callbacks(
         metrics_path: ``<out>.partial/metrics.jsonl``, or ``None`` (not rank 0).
         prepare: Called before the first metrics line is written.
     """
-    from graphae.tracking import EpochLogger, MetricsFile, MLflowLogger, TensorBoardLogger
+    from graphae.training.callbacks import EpochLogger, MetricsFile, MLflowLogger, TensorBoardLogger
 
     callbacks: list[object] = []
     if metrics_path is not None:
@@ -214,6 +214,7 @@ def train(
     """Train a graph autoencoder and write a run folder (config, result, metrics, embeddings, model)."""
     setup_logging(verbose)
     from graphae.errors import TrainingInterrupted
+    from graphae.pipeline import fit
     from graphae.rundir import (
         METRICS_FILE,
         OVERWRITE_MARKER,
@@ -224,7 +225,7 @@ def train(
         remove_checkpoint_dir,
         save_run,
     )
-    from graphae.train import TrainingControl, fit
+    from graphae.training.callbacks import TrainingControl
 
     if checkpoint_every < 0:
         raise GraphaeError(f"--checkpoint-every {checkpoint_every}: use 0 or a positive number")

@@ -11,25 +11,22 @@ scikit-learn integrates the ROC curve with the trapezoid rule and can differ
 from it in the last bit (at most a few ulp); Hits@K is bit-identical to
 ``ogb.linkproppred.Evaluator``. The final metrics of a run are
 :mod:`graphae.evaluation.metrics`' (assembled by :mod:`graphae.evaluation.measure`).
+
+(Scoring epoch ``e`` from epoch ``e + 1``'s first forward lives in
+:mod:`graphae.training.reuse`.)
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections.abc import Sequence
-from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 __all__ = [
-    "ForwardCapture",
     "auc_numerator",
     "device_link_metrics",
-    "forward_reusable",
     "hits_counts",
-    "import_in_background",
     "roc_auc",
 ]
 
@@ -109,123 +106,3 @@ def device_link_metrics(pos: Tensor, neg: Tensor, ks: Sequence[int] = ()) -> dic
 def roc_auc(pos: Tensor, neg: Tensor) -> float:
     """Exact ROC AUC (ties count one half) of ``(P,)`` vs ``(Q,)`` scores; one host transfer."""
     return device_link_metrics(pos, neg)["auc"]
-
-
-# --------------------------------------------------------------------------- forward reuse
-
-
-def _has_train_only_behaviour(module: nn.Module) -> bool:
-    """Whether some submodule computes differently in training mode (dropout, batch stats)."""
-    for m in module.modules():
-        if isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0:
-            return True
-        if isinstance(m, nn.modules.batchnorm._NormBase) and m.track_running_stats:
-            return True
-        for attr in ("dropout", "edge_dropout", "input_dropout", "drop_edge"):
-            value = getattr(m, attr, 0)
-            if isinstance(value, float | int) and not isinstance(value, bool) and value > 0:
-                return True
-    return False
-
-
-def forward_reusable(model: nn.Module, config: Any, sharded: bool) -> bool:
-    """Whether a training step's encoder forward can stand in for the eval-mode encode.
-
-    Args:
-        model: The :class:`~graphae.models.GraphAutoEncoder`.
-        config: Its :class:`~graphae.train.RunConfig`.
-        sharded: Whether training is distributed.
-
-    Returns:
-        False for anything that makes the training forward differ from
-        ``model.eval(); model.encode(x, ...)``: compile, autocast (bf16),
-        distributed training, variational encoders, input/edge masking or
-        noise, dropout and batch statistics anywhere in the encoder.
-    """
-    if sharded or config.compile or config.precision not in ("fp32", "tf32"):
-        return False
-    if config.variational or config.objective != "reconstruction":
-        return False
-    noisy = (config.edge_mask, config.edge_dropout, config.feature_mask, config.feature_noise)
-    if any(v > 0 for v in noisy) or config.dropout > 0 or config.mask_target_edges:
-        return False
-    encoder = getattr(model, "encoder", None)
-    return isinstance(encoder, nn.Module) and not _has_train_only_behaviour(encoder)
-
-
-class ForwardCapture:
-    """Keeps the encoder's output of the next call on exactly ``(x, edge_index, edge_weight)``.
-
-    A forward hook on ``encoder``; only while armed, and only for a call whose
-    inputs ARE the given tensors (so a masked or noisy view never counts).
-
-    Args:
-        encoder: The encoder module.
-        x: ``(N, F)`` the features training passes in.
-        edge_index: ``(2, E)`` the message-passing graph.
-        edge_weight: ``(E,)`` or ``None``.
-    """
-
-    def __init__(
-        self, encoder: nn.Module, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None
-    ) -> None:
-        self._inputs = (x, edge_index, edge_weight)
-        self._armed = False
-        self._out: Tensor | None = None
-        self._handle = encoder.register_forward_hook(self._hook, with_kwargs=True)
-
-    def _hook(self, module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
-        if not self._armed or self._out is not None or not isinstance(output, Tensor):
-            return
-        given = (
-            list(args) + [kwargs.get(k) for k in ("x", "edge_index", "edge_weight")][len(args) :]
-        )
-        given += [None] * (3 - len(given))
-        if all(a is b for a, b in zip(given[:3], self._inputs, strict=True)):
-            self._out = output.detach()
-
-    def arm(self) -> None:
-        """Capture the next matching call."""
-        self._armed, self._out = True, None
-
-    def take(self) -> Tensor | None:
-        """The captured ``(N, d)`` embeddings (``None`` if no matching call); disarms."""
-        out, self._out, self._armed = self._out, None, False
-        return out
-
-    def remove(self) -> None:
-        """Remove the hook."""
-        self._handle.remove()
-
-
-# --------------------------------------------------------------------------- final probes
-
-#: What the final probes (:func:`graphae.evaluation.measure.measure`) import: scikit-learn.
-PROBE_MODULES = (
-    "sklearn.metrics",
-    "sklearn.linear_model",
-    "sklearn.preprocessing",
-    "sklearn.cluster",
-    "sklearn.model_selection",
-)
-
-
-def import_in_background(names: Sequence[str] = PROBE_MODULES) -> threading.Thread:
-    """Import ``names`` in a daemon thread (training releases the GIL inside its kernels,
-    so the ~1 s scikit-learn import overlaps the epochs instead of following them).
-
-    Python's per-module import locks make a later ``import`` in the main thread wait
-    for (or reuse) the thread's work; a failed import is ignored here and raises
-    where the module is really imported.
-    """
-
-    def work() -> None:
-        for name in names:
-            try:
-                importlib.import_module(name)
-            except Exception:  # reported by the real import later
-                return
-
-    thread = threading.Thread(target=work, name="graphae-preload", daemon=True)
-    thread.start()
-    return thread

@@ -34,8 +34,8 @@ def load_model(run_dir: str | Path) -> tuple[GraphAutoEncoder, Any, NodeIndex]:
         ``(model in eval mode, RunConfig, NodeIndex of the training graph)``.
     """
     from graphae.config import RunConfig
+    from graphae.models import build_model
     from graphae.rundir import load_checkpoint
-    from graphae.train import build_model
 
     state, spec, nodes = load_checkpoint(run_dir)
     config = RunConfig.from_dict(spec["config"])
@@ -71,7 +71,7 @@ def embed_graph(
     """
     from graphae.data.io import load_graph
     from graphae.embeddings import Embeddings
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     model, config, _ = load_model(run_dir)
     if graph is None:
@@ -198,7 +198,7 @@ def probe_run(
 
     from graphae.embeddings import load_embeddings
     from graphae.evaluation.measure import probe_embeddings
-    from graphae.train import load_input, make_split
+    from graphae.pipeline import load_input, make_split
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir, data_root)

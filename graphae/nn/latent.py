@@ -378,7 +378,7 @@ def featureless_options(config: Any, in_channels: int) -> dict[str, Any]:
     ``--encoder embedding`` or ``learnable_input=true``.
 
     Args:
-        config: A :class:`~graphae.train.RunConfig` (or anything with its fields).
+        config: A :class:`~graphae.config.RunConfig` (or anything with its fields).
         in_channels: The graph's feature width ``F``.
     """
     options = dict(getattr(config, "encoder_options", {}) or {})

@@ -52,7 +52,7 @@ def main(out: Path) -> None:
     import os
 
     import graphae
-    from graphae.train import TrainingControl
+    from graphae.training.callbacks import TrainingControl
 
     out.mkdir(parents=True, exist_ok=True)
     os.chdir(out)

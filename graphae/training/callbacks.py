@@ -1,4 +1,4 @@
-"""Watch a run as it trains: callbacks of :func:`graphae.train.fit` and the trackers built on them.
+"""Watch and steer a run as it trains: callbacks of :func:`graphae.pipeline.fit`.
 
 A callback is any object with some of these methods (each optional)::
 
@@ -8,7 +8,11 @@ A callback is any object with some of these methods (each optional)::
     close()             # called by the CLI when the run ends, also on errors
 
 Records are the entries of ``RunResult.history``: ``val/*`` keys appear in the
-epochs that evaluate (every ``eval_every`` epochs and the last one).
+epochs that evaluate (every ``eval_every`` epochs and the last one). The
+training loop (:class:`~graphae.training.loop.TrainingLoop`) also calls
+``on_train_start(start_epoch)``, ``on_epoch_end(epoch, record, selection)``
+(every epoch, before its record may be complete) and ``on_train_end()``
+(also when training fails or is stopped): :class:`ProgressBar` uses them.
 
 Trackers shipped here:
 
@@ -21,6 +25,15 @@ Trackers shipped here:
 * :class:`MLflowLogger`: the same to MLflow, when ``mlflow`` is installed.
 * :class:`EpochLogger`: one line every N epochs on a stream (the CLI uses it
   when stderr is not a terminal, so nohup, cluster and CI logs show progress).
+* :class:`ProgressBar`: a tqdm bar on stderr (``fit(progress=True)``).
+
+And the two that steer training:
+
+* :class:`TrainingControl`: stops a run cleanly after the current epoch (the
+  CLI's signal handler, or a test simulating a kill).
+* :class:`Checkpointer`: writes the training state
+  (:func:`graphae.rundir.save_training_state`) at the epochs a resumed run
+  may continue from; :func:`restore_training_state` is its inverse.
 """
 
 from __future__ import annotations
@@ -30,25 +43,37 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import torch
+from torch import nn
 
 from graphae.errors import GraphaeError
+from graphae.rundir import TrainingState, capture_rng, restore_rng, save_training_state
+
+if TYPE_CHECKING:
+    from graphae.training.selection import ModelSelection
 
 __all__ = [
     "Callback",
+    "Checkpointer",
     "EpochLogger",
     "MLflowLogger",
     "MetricsFile",
+    "ProgressBar",
     "TensorBoardLogger",
+    "TrainingControl",
     "notify",
     "read_metrics",
+    "restore_training_state",
 ]
 
 
 @runtime_checkable
 class Callback(Protocol):
-    """What :func:`graphae.train.fit` calls (every method is optional; see the module doc)."""
+    """What :func:`graphae.pipeline.fit` calls (every method is optional; see the module doc)."""
 
     def on_epoch(self, record: dict[str, float]) -> None:
         """One epoch's record (``{"epoch": 3, "loss": 0.71, "val/auc": 0.85, ...}``)."""
@@ -286,3 +311,158 @@ class EpochLogger:
         if self.best is not None:
             parts[-1] += f" (best {self.best[0]:.4f} at {self.best[1]})"
         self.echo(f"epoch {epoch}/{self.epochs}: {', '.join(parts)}, {per:.3g} s/epoch")
+
+
+class ProgressBar:
+    """A tqdm bar over the epochs (stderr): the loss and the best selection score so far.
+
+    Args:
+        epochs: The run's maximum epochs.
+        enabled: Show it (``False``: a disabled bar, nothing printed).
+    """
+
+    def __init__(self, epochs: int, enabled: bool = True) -> None:
+        self.epochs = epochs
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def on_train_start(self, start_epoch: int) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(
+            total=self.epochs, desc="train", unit="epoch", disable=not self.enabled, leave=False
+        )
+        self.bar.update(start_epoch - 1)
+
+    def on_epoch_end(self, epoch: int, record: dict[str, float], selection: ModelSelection) -> None:
+        selector = selection.selector
+        self.bar.update(1)
+        self.bar.set_postfix(
+            {
+                "loss": f"{record['loss']:.4f}",
+                f"best {selector.name}": selector.shown(selection.best_score),
+            }
+        )
+
+    def on_train_end(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@dataclass
+class TrainingControl:
+    """Stops a running :func:`~graphae.pipeline.fit` cleanly after the current epoch.
+
+    The CLI's SIGINT/SIGTERM handler calls :meth:`request_stop` while
+    ``running`` is true; tests use ``stop_after`` to simulate a kill after a
+    given epoch. The training loop then writes a checkpoint (when ``fit`` has a
+    ``checkpoint_dir``) and raises :class:`~graphae.errors.TrainingInterrupted`.
+
+    Attributes:
+        stop_after: Stop once this epoch is done (``None``: never by itself).
+        stop_requested: Set by :meth:`request_stop`.
+        running: True while the training loop is inside its epochs.
+    """
+
+    stop_after: int | None = None
+    stop_requested: bool = False
+    running: bool = False
+
+    def request_stop(self) -> None:
+        """Ask training to stop after the epoch in progress."""
+        self.stop_requested = True
+
+    def should_stop(self, epoch: int) -> bool:
+        """Whether to stop after ``epoch``."""
+        return self.stop_requested or (self.stop_after is not None and epoch >= self.stop_after)
+
+
+class Checkpointer:
+    """Writes the training state a resumed run continues from, at the epochs it is due.
+
+    A checkpoint is due every ``every`` epochs and whenever training is
+    stopped through :class:`TrainingControl` (never after the last epoch: there
+    is nothing left to resume).
+
+    Args:
+        directory: The checkpoint folder (:func:`graphae.rundir.save_training_state`).
+        every: Write every this many epochs (0: only when stopped).
+        config: The run's ``RunConfig.to_dict()``, saved with the state.
+        meta: Sizes of the graph and split, checked when resuming.
+    """
+
+    def __init__(
+        self,
+        directory: str | Path,
+        every: int = 0,
+        config: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.every = every
+        self.config = config or {}
+        self.meta = meta or {}
+
+    def due(self, epoch: int, stopping: bool) -> bool:
+        """Whether a checkpoint is written after ``epoch`` (``stopping``: training stops there)."""
+        return bool(stopping or (self.every and epoch % self.every == 0))
+
+    def save(
+        self,
+        epoch: int,
+        model: nn.Module,
+        strategy: Any,
+        selection: ModelSelection,
+        history: list[dict[str, float]],
+        generator: torch.Generator,
+    ) -> None:
+        """Write the state after ``epoch``: parameters, optimisers, best epoch, history, RNGs."""
+        save_training_state(
+            self.directory,
+            TrainingState(
+                epoch=epoch,
+                model=model.state_dict(),
+                optimizer=strategy.state_dict(),
+                extra_optimizers=_extra_optimizer_states(model),
+                best_score=float(selection.best_score),
+                best_epoch=int(selection.best_epoch),
+                best_state=selection.best_state,
+                bad_evals=selection.bad_evals,
+                history=history,
+                rng=capture_rng(generator),
+                config=self.config,
+                meta=self.meta,
+            ),
+        )
+
+
+def restore_training_state(
+    state: TrainingState,
+    model: nn.Module,
+    strategy: Any,
+    selection: ModelSelection,
+    generator: torch.Generator,
+) -> None:
+    """Put a checkpoint back: parameters, optimisers, best epoch, RNGs (the inverse of
+    :meth:`Checkpointer.save`; the history is the caller's to continue)."""
+    model.load_state_dict(state.model)
+    strategy.load_state_dict(state.optimizer)
+    _restore_extra_optimizers(model, state.extra_optimizers)
+    selection.restore(state.best_score, state.best_epoch, state.best_state, state.bad_evals)
+    restore_rng(state.rng, generator)
+
+
+def _extra_optimizer_states(model: nn.Module) -> dict[str, dict[str, Any]]:
+    """State of optimisers a model keeps itself (ARGA's discriminator), by attribute name."""
+    opt = getattr(model, "_disc_opt", None)
+    return {"_disc_opt": opt.state_dict()} if opt is not None else {}
+
+
+def _restore_extra_optimizers(model: nn.Module, states: dict[str, dict[str, Any]]) -> None:
+    state = states.get("_disc_opt")
+    if state is None or getattr(model, "discriminator", None) is None:
+        return
+    opt = torch.optim.Adam(model.discriminator.parameters(), lr=model.options["discriminator_lr"])  # type: ignore[union-attr, index]
+    opt.load_state_dict(state)
+    model._disc_opt = opt

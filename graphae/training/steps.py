@@ -2,7 +2,7 @@
 
 Both are parts of the Refined GAE recipe (Ma et al., "Reconsidering the
 Performance of GAE in Link Prediction", 2024; code GraphPKU/Refined-GAE) and
-work with any encoder and decoder rung of :func:`graphae.train.fit`:
+work with any encoder and decoder rung of :func:`graphae.pipeline.fit`:
 
 * :class:`TargetEdgeMask` (``RunConfig.mask_target_edges``, their
   ``--maskinput``): each mini-batch's positive pairs are removed from the

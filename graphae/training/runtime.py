@@ -1,6 +1,15 @@
-"""Leave the caller's global state as it was: RNGs, torch's numeric flags, thread count.
+"""The process a run trains in: device, seeds, precision, memory, and leaving it as it was.
 
-:func:`graphae.train.fit` seeds Python's ``random``, NumPy's global generator and
+* :func:`resolve_device`, :func:`seed_everything`, :func:`set_precision`,
+  :func:`autocast`: what :func:`graphae.pipeline.fit` sets up before training.
+* :func:`peak_memory`: the peak resident and CUDA memory a run reports.
+* :func:`import_in_background`: the final probes' scikit-learn imported while
+  training runs.
+* :func:`preserved_global_state` / :func:`keeps_global_state`: the caller's
+  global state (RNGs, torch's numeric flags, thread count) put back when
+  ``fit`` returns or fails.
+
+:func:`graphae.pipeline.fit` seeds Python's ``random``, NumPy's global generator and
 torch's generators, and may switch on deterministic algorithms or change TF32.
 That is what makes a run reproducible, but it must not leak into the code that
 called ``fit``: a user who seeded NumPy before ``GraphAEEmbedder().fit(g)``
@@ -28,16 +37,121 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import os
 import random
-from collections.abc import Callable, Iterator
+import resource
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
-__all__ = ["GlobalState", "keeps_global_state", "preserved_global_state"]
+from graphae.errors import GraphaeError
+
+__all__ = [
+    "PROBE_MODULES",
+    "GlobalState",
+    "autocast",
+    "import_in_background",
+    "keeps_global_state",
+    "peak_memory",
+    "preserved_global_state",
+    "resolve_device",
+    "seed_everything",
+    "set_precision",
+]
+
+# --------------------------------------------------------------------------- device, seeds, precision
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; anything else validated."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as e:
+        raise GraphaeError(f"unknown device {name!r}; use auto, cpu or cuda[:N]") from e
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise GraphaeError(f"device {name!r} asked for but CUDA is not available; use --device cpu")
+    return device
+
+
+def seed_everything(seed: int, deterministic: bool = False) -> None:
+    """Seed Python, NumPy and torch (all devices); optionally force deterministic kernels."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if deterministic:
+        # cuBLAS needs a fixed workspace for deterministic GEMMs (set before first use).
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        torch.use_deterministic_algorithms(True, warn_only=False)
+
+
+def set_precision(precision: str, device: torch.device) -> None:
+    """Exact fp32 (TF32 off) unless ``precision`` allows TF32/bf16 on CUDA."""
+    if device.type == "cuda":
+        tf32 = precision != "fp32"
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+
+
+def autocast(device: torch.device, precision: str) -> Any:
+    """bf16 autocast for ``precision="bf16"``, else a no-op context."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def peak_memory(device: torch.device) -> dict[str, int]:
+    """Peak memory of this process in bytes: ``peak_rss``, plus ``peak_cuda`` on a CUDA device.
+
+    ``peak_cuda`` is ``torch.cuda.max_memory_allocated`` since the last
+    ``torch.cuda.reset_peak_memory_stats`` (or the process start).
+    """
+    mem = {"peak_rss": int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024}
+    if device.type == "cuda":
+        mem["peak_cuda"] = int(torch.cuda.max_memory_allocated(device))
+    return mem
+
+
+# --------------------------------------------------------------------------- final probes
+
+#: What the final probes (:func:`graphae.evaluation.measure.measure`) import: scikit-learn.
+PROBE_MODULES = (
+    "sklearn.metrics",
+    "sklearn.linear_model",
+    "sklearn.preprocessing",
+    "sklearn.cluster",
+    "sklearn.model_selection",
+)
+
+
+def import_in_background(names: Sequence[str] = PROBE_MODULES) -> threading.Thread:
+    """Import ``names`` in a daemon thread (training releases the GIL inside its kernels,
+    so the ~1 s scikit-learn import overlaps the epochs instead of following them).
+
+    Python's per-module import locks make a later ``import`` in the main thread wait
+    for (or reuse) the thread's work; a failed import is ignored here and raises
+    where the module is really imported.
+    """
+
+    def work() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # reported by the real import later
+                return
+
+    thread = threading.Thread(target=work, name="graphae-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+# --------------------------------------------------------------------------- global state
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,7 +212,7 @@ class GlobalState:
 
 
 def _read_flags() -> dict[str, Any]:
-    """torch's global flags that :func:`graphae.train.fit` may change."""
+    """torch's global flags that :func:`graphae.pipeline.fit` may change."""
     return {
         "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
         "deterministic_warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
