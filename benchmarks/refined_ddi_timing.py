@@ -58,7 +58,6 @@ def refined_config(spec_path: Path = SPEC, **changes: Any) -> Any:
 
 def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
     """Seconds per training step and of one validation pass of ``cfg``."""
-    from graphae.autodecoder import lr_factor, make_strategy
     from graphae.data.features import input_features
     from graphae.data.split import EdgeSet, sample_negatives
     from graphae.evaluation.measure import score_pairs
@@ -73,6 +72,8 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
         seed_everything,
         set_precision,
     )
+    from graphae.training.schedules import lr_factor
+    from graphae.training.strategies import make_strategy
 
     cfg = cfg.replace(data_root=data_root) if data_root else cfg
     device = resolve_device(cfg.device)

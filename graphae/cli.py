@@ -566,7 +566,7 @@ def embed(
             )
         if infer_steps < 1 or infer_lr <= 0:
             raise GraphaeError("--infer-steps must be >= 1 and --infer-lr > 0")
-        from graphae.autodecoder import infer_run
+        from graphae.inference.latent import infer_run
 
         new = infer_run(run, infer, steps=infer_steps, lr=infer_lr)
         new.save(out)

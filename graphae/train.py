@@ -23,7 +23,6 @@ import torch
 from torch import Tensor
 
 from graphae import distributed
-from graphae.autodecoder import lr_factor, make_strategy
 from graphae.config import RunConfig
 from graphae.data.features import input_features
 from graphae.data.graph import Graph
@@ -58,6 +57,8 @@ from graphae.rundir import (
 )
 from graphae.step import TargetEdgeMask, clip_gradients, clip_groups
 from graphae.tracking import notify
+from graphae.training.schedules import lr_factor
+from graphae.training.strategies import make_strategy
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +228,8 @@ def fit(
     x = input_features(graph, config.feature_norm, device)
     sp = split.to(device)
     model = build_model(config, x.size(1), graph.num_nodes, directed=graph.directed).to(device)
-    # main_parameters(): everything but a regulariser that trains itself (ARGA's discriminator)
-    # the optimiser(s) and loss hook: plain Adam, or latent codes (graphae.autodecoder)
+    # every optimiser (main_parameters(); the adversaries', e.g. ARGA's discriminator) and the
+    # loss hook: plain Adam, or latent codes (graphae.training.strategies)
     opt = make_strategy(model, config)
     loss_fn = distributed.wrap_loss(dist_ctx, model, opt.loss)
     if config.compile:
@@ -269,7 +270,7 @@ def fit(
         _check_resumable(state, config, meta)
         model.load_state_dict(state.model)
         opt.load_state_dict(state.optimizer)
-        _restore_extra_optimizers(model, state.extra_optimizers)
+        opt.load_extra_state_dict(state.extra_optimizers)
         best = {"auc": state.best_score, "epoch": state.best_epoch, "state": state.best_state}
         history = list(state.history)
         bad_evals = state.bad_evals
@@ -383,8 +384,7 @@ def fit(
             if clip is not None:
                 for group in clip:
                     clip_gradients(group, config.grad_clip)  # type: ignore[arg-type]
-            opt.step()
-            named.update(model.extra_step())  # regulariser update (ARGA); no-op otherwise
+            named.update(opt.step())  # + adversaries (ARGA), post-step updates (BGRL's EMA)
             losses.append(float(loss.detach()))
             for k, v in named.items():
                 parts.setdefault(k, []).append(v)
@@ -423,7 +423,7 @@ def fit(
                     epoch=epoch,
                     model=model.state_dict(),
                     optimizer=opt.state_dict(),
-                    extra_optimizers=_extra_optimizer_states(model),
+                    extra_optimizers=opt.extra_state_dict(),
                     best_score=float(best["auc"]),
                     best_epoch=int(best["epoch"]),
                     best_state=best["state"],
@@ -547,21 +547,6 @@ def _json_roundtrip(obj: Any) -> Any:
     import json
 
     return json.loads(json.dumps(obj))
-
-
-def _extra_optimizer_states(model: GraphAutoEncoder) -> dict[str, dict[str, Any]]:
-    """State of optimisers a model keeps itself (ARGA's discriminator), by attribute name."""
-    opt = getattr(model, "_disc_opt", None)
-    return {"_disc_opt": opt.state_dict()} if opt is not None else {}
-
-
-def _restore_extra_optimizers(model: GraphAutoEncoder, states: dict[str, dict[str, Any]]) -> None:
-    state = states.get("_disc_opt")
-    if state is None or getattr(model, "discriminator", None) is None:
-        return
-    opt = torch.optim.Adam(model.discriminator.parameters(), lr=model.options["discriminator_lr"])
-    opt.load_state_dict(state)
-    model._disc_opt = opt
 
 
 def _warn_about_inputs(model: GraphAutoEncoder, graph: Graph, config: RunConfig) -> None:
