@@ -16,7 +16,7 @@ Protocol (per seed ``s``):
 4. Embedding the held-out nodes:
 
    * auto-decoder (``embedding`` encoder): latent inference
-     (:func:`graphae.autodecoder.infer_codes`) of the held-out codes from their
+     (:func:`graphae.inference.latent.infer_codes`) of the held-out codes from their
      observed edges, decoder and kept codes frozen;
    * GAE (GCN encoder, inner product): the trained encoder run over the kept
      graph plus the observed edges (both directions), with every node's
@@ -189,8 +189,8 @@ def kept_graph(graph: Any, proto: dict[str, Any]) -> Any:
 
 def evaluate_model(run: Any, graph: Any, proto: dict[str, Any], seed: int) -> dict[str, float]:
     """Embed the held-out nodes from their observed edges and score their test pairs."""
-    from graphae.autodecoder import infer_codes
     from graphae.evaluation.metrics import link_metrics
+    from graphae.inference.latent import infer_codes
 
     model = run.model.cpu().eval()
     nk = proto["kept"].size

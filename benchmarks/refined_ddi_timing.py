@@ -58,7 +58,6 @@ def refined_config(spec_path: Path = SPEC, **changes: Any) -> Any:
 
 def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
     """Seconds per training step and of one validation pass of ``cfg``."""
-    from graphae.autodecoder import lr_factor, make_strategy
     from graphae.data.features import input_features
     from graphae.data.split import EdgeSet, sample_negatives
     from graphae.evaluation.measure import score_pairs
@@ -66,7 +65,9 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
     from graphae.pipeline import load_input, make_split
     from graphae.training.runtime import autocast, resolve_device, seed_everything, set_precision
     from graphae.training.sampling import positive_batches
+    from graphae.training.schedules import lr_factor
     from graphae.training.steps import TargetEdgeMask, clip_gradients, clip_groups
+    from graphae.training.strategies import make_strategy
 
     cfg = cfg.replace(data_root=data_root) if data_root else cfg
     device = resolve_device(cfg.device)

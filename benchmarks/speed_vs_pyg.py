@@ -122,7 +122,7 @@ class Runner:
             neg = sample_negatives(sp.train_pos.size(1), self.exclude, generator=self.gen)
             loss, _ = self.model.loss(self.x, sp.mp_edge_index, None, sp.train_pos, neg)
         elif self.kind == "pyg_strong":
-            from graphae.objectives import pair_bce
+            from graphae.models.losses import pair_bce
 
             neg = sample_negatives(sp.train_pos.size(1), self.exclude, generator=self.gen)
             z = self.model.encode(self.x, sp.mp_edge_index)

@@ -131,7 +131,7 @@ class RunConfig:
             ``lr · (1 + cos(π (epoch − 1) / epochs)) / 2`` in epoch ``epoch``
             (GraphMAE's schedule: the full rate in epoch 1, decaying towards 0),
             or ``"linear"``: Refined GAE's linear decay to ``lr · 1e-4``, updated
-            every ``lr_decay_every`` epochs (:func:`graphae.autodecoder.lr_factor`).
+            every ``lr_decay_every`` epochs (:func:`graphae.training.schedules.lr_factor`).
         weight_decay: Adam weight decay.
         epochs: Maximum training epochs.
         patience: Stop after this many evaluations without a better validation AUC
@@ -184,17 +184,17 @@ class RunConfig:
             ``pairs`` loss and no edge masking.
         objective: ``"reconstruction"`` (the autoencoder) or a self-supervised
             objective that trains the encoder without a decoder: ``"dgi"``,
-            ``"grace"`` or ``"bgrl"`` (:mod:`graphae.contrastive`).
+            ``"grace"`` or ``"bgrl"`` (:mod:`graphae.models.contrastive`).
         optimization: Latent codes (``embedding`` encoder, hybrid tables):
             ``"joint"`` (codes and decoder step together) or ``"alternating"``
             (``alternate_every`` epochs on the codes with θ frozen, then as many
-            on θ with the codes frozen); see :mod:`graphae.autodecoder`.
+            on θ with the codes frozen); see :mod:`graphae.training.strategies`.
         alternate_every: Epochs per phase of the alternating strategy.
         prior_sigma: σ of the L2 prior ``(1/σ²)·mean_{i∈batch}‖z_i‖²`` on latent
             codes; ``None``: no prior.
         code_lr: Learning rate of the latent codes (SparseAdam); ``None``: ``lr``.
         objective_options: Options of that objective
-            (:data:`graphae.contrastive.OBJECTIVE_OPTIONS`).
+            (:data:`graphae.models.contrastive.OBJECTIVE_OPTIONS`).
         mask_target_edges: Remove each mini-batch's positive pairs (both
             directions when undirected) from the message-passing graph of that
             training step (Refined GAE's ``maskinput``; :class:`graphae.training.steps.TargetEdgeMask`).
@@ -334,8 +334,8 @@ class RunConfig:
             raise GraphaeError("nodes (a node list) applies to a graph file (--graph) only")
         # The registries hold the valid names (plug-ins included): imported here, when a
         # config is checked, so that reading this module needs no torch.
-        from graphae.contrastive import resolve_options
         from graphae.models import resolve_decoders
+        from graphae.models.contrastive import resolve_options
         from graphae.nn.encoders import encoders
 
         encoders.get(self.encoder)

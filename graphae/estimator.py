@@ -461,7 +461,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         With the ``embedding`` encoder (the auto-decoder) a new node has no
         encoder to embed it: its code is found by latent inference
-        (:func:`graphae.autodecoder.infer_codes`) from its edges to the nodes
+        (:func:`graphae.inference.latent.infer_codes`) from its edges to the nodes
         seen in ``fit`` (a new row of a feature matrix: to its ``n_neighbors``
         nearest training rows, plus its features for a feature decoder), with
         the decoder and every trained code frozen.
@@ -510,7 +510,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if self._same_graph(g):
             return self.embeddings_
         if self._transductive:  # auto-decoder: new nodes' codes by latent inference
-            from graphae.autodecoder import embed_graph_nodes
+            from graphae.inference.latent import embed_graph_nodes
 
             return Embeddings(
                 g.nodes,
@@ -583,7 +583,7 @@ class GraphAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             .kneighbors(X_new, return_distance=False)
         )
         if self._transductive:  # auto-decoder: codes inferred from edges to the k nearest rows
-            from graphae.autodecoder import infer_codes
+            from graphae.inference.latent import infer_codes
 
             pairs = torch.from_numpy(np.stack([np.repeat(np.arange(m), k), nbrs.reshape(-1)]))
             x_new = torch.from_numpy(X_new.astype(np.float32))

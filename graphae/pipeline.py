@@ -24,7 +24,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from graphae.autodecoder import lr_factor, make_strategy
 from graphae.config import RunConfig
 from graphae.data.features import input_features
 from graphae.data.graph import Graph
@@ -56,8 +55,10 @@ from graphae.training.runtime import (
     set_precision,
 )
 from graphae.training.sampling import PairSampler
+from graphae.training.schedules import lr_factor
 from graphae.training.selection import ModelSelection, Validation, make_selector
 from graphae.training.steps import TargetEdgeMask, clip_groups
+from graphae.training.strategies import make_strategy
 
 __all__ = ["TrainedRun", "fit", "load_input", "make_split"]
 
@@ -297,7 +298,7 @@ def _assemble(config: RunConfig, graph: Graph | None) -> _Assembly:
     x = input_features(graph, config.feature_norm, device)
     sp = split.to(device)
     model = build_model(config, x.size(1), graph.num_nodes, directed=graph.directed).to(device)
-    # the optimiser(s) and loss hook: plain Adam, or latent codes (graphae.autodecoder)
+    # the optimiser(s) and loss hook: plain Adam, or latent codes (graphae.training.strategies)
     strategy = make_strategy(model, config)
     loss_fn = distributed.wrap_loss(dist_ctx, model, strategy.loss)
     if config.compile:

@@ -416,8 +416,9 @@ class TrainingState:
         epoch: Last completed epoch (1-based).
         model: Model state dict.
         optimizer: Main optimiser state dict.
-        extra_optimizers: State dicts of optimisers a model keeps itself
-            (ARGA's discriminator), by name.
+        extra_optimizers: State dicts of the optimisers of a model's adversaries
+            (ARGA's discriminator, under ``"_disc_opt"``), by key
+            (``strategy.extra_state_dict()``).
         best_score: Best validation score so far.
         best_epoch: Epoch of ``best_score`` (0: none yet).
         best_state: Model state dict at ``best_epoch`` (``None``: none yet).

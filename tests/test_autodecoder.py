@@ -11,23 +11,22 @@ import pytest
 import torch
 from clihelp import RING, run_cli
 
-from graphae.autodecoder import (
-    LatentStrategy,
-    PlainStrategy,
-    infer_codes,
-    latent_prior,
-    make_strategy,
-    read_new_edges,
-    sparse_path,
-)
 from graphae.config import RunConfig
 from graphae.data.graph import NodeIndex
 from graphae.errors import GraphaeError
+from graphae.inference.latent import infer_codes, read_new_edges
 from graphae.models import build_model
 from graphae.nn.decoders import decoder_kind, decoders
 from graphae.nn.encoders import build_encoder, encoders
 from graphae.nn.latent import EmbeddingEncoder, HybridEncoder, LatentTable
 from graphae.pipeline import fit
+from graphae.training.strategies import (
+    LatentStrategy,
+    PlainStrategy,
+    latent_prior,
+    make_strategy,
+    sparse_path,
+)
 
 TWO_CLIQUES = (
     [(a, b) for a in range(5) for b in range(a + 1, 5)]
@@ -398,8 +397,8 @@ def test_embed_infer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_embed_graph_nodes_keeps_known_codes_and_needs_edges(tiny_graph) -> None:
-    from graphae.autodecoder import embed_graph_nodes
     from graphae.embeddings import Embeddings
+    from graphae.inference.latent import embed_graph_nodes
 
     run = _trained(tiny_graph, "inner_product", epochs=10)
     known = Embeddings(run.graph.nodes, run.z)

@@ -22,11 +22,12 @@ def test_reading_the_config_module_loads_no_torch() -> None:
 
 
 def test_choices_agree_with_the_modules_that_implement_them() -> None:
-    from graphae.autodecoder import LR_SCHEDULES, OPTIMIZATIONS
-    from graphae.contrastive import OBJECTIVES
     from graphae.data.features import FEATURE_FALLBACKS, FEATURE_NORMS
-    from graphae.objectives import FEATURE_LOSSES
+    from graphae.models.contrastive import OBJECTIVES
+    from graphae.models.losses import FEATURE_LOSSES
+    from graphae.training.schedules import LR_SCHEDULES
     from graphae.training.steps import CLIP_SCOPES
+    from graphae.training.strategies import OPTIMIZATIONS
 
     assert CHOICES["lr_schedule"] == LR_SCHEDULES
     assert CHOICES["optimization"] == OPTIMIZATIONS

@@ -12,7 +12,9 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from graphae.config import RunConfig
-from graphae.contrastive import (
+from graphae.data.graph import Graph, NodeIndex
+from graphae.errors import GraphaeError
+from graphae.models.contrastive import (
     bgrl_loss,
     build_objective_model,
     drop_edges,
@@ -20,8 +22,6 @@ from graphae.contrastive import (
     grace_loss,
     mask_feature_columns,
 )
-from graphae.data.graph import Graph, NodeIndex
-from graphae.errors import GraphaeError
 from graphae.pipeline import fit
 
 METHODS = ("dgi", "grace", "bgrl")
@@ -96,7 +96,7 @@ def test_loss_decreases_on_a_tiny_graph(objective: str) -> None:
         loss, parts = model.loss(x, ei, None, empty, empty)
         loss.backward()
         opt.step()
-        model.extra_step()
+        model.post_step()
         losses.append(float(loss.detach()))
         assert parts and all(math.isfinite(v) for v in parts.values())
     first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
@@ -262,7 +262,7 @@ def test_bgrl_target_gets_no_gradient_and_moves_only_by_ema() -> None:
             assert torch.equal(b, p)
         online = [p.detach().clone() for p in model.encoder.parameters()]
         m = ema_momentum(step, 10, 0.9)
-        assert model.extra_step() == {"momentum": pytest.approx(m)}
+        assert model.post_step() == {"momentum": pytest.approx(m)}
         for b, o, t in zip(before, online, model.target.parameters(), strict=True):
             torch.testing.assert_close(t, m * b + (1 - m) * o, rtol=0, atol=1e-6)
     assert int(model.ema_steps) == 3

@@ -46,9 +46,6 @@ class TinyGAE(nn.Module):
     def score(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
         return (z[pairs[0]] * z[pairs[1]]).sum(-1)
 
-    def extra_step(self) -> dict[str, float]:
-        return {}
-
 
 class Adam:
     """A minimal strategy: one Adam, the pair BCE loss."""
@@ -75,8 +72,9 @@ class Adam:
     def zero_grad(self, set_to_none: bool = True) -> None:
         self.optimizer.zero_grad(set_to_none=set_to_none)
 
-    def step(self) -> None:
+    def step(self) -> dict[str, float]:
         self.optimizer.step()
+        return {}
 
     def state_dict(self) -> dict[str, Any]:
         return self.optimizer.state_dict()

@@ -8,10 +8,11 @@ import math
 import pytest
 from test_train import quick, two_communities
 
-from graphae.autodecoder import LatentStrategy, PlainStrategy, lr_factor
 from graphae.config import LATER_FIELDS, RunConfig
 from graphae.errors import GraphaeError
 from graphae.pipeline import fit
+from graphae.training.schedules import lr_factor
+from graphae.training.strategies import LatentStrategy, PlainStrategy
 
 
 def test_lr_factor_values() -> None:
@@ -34,9 +35,9 @@ def _record_lrs(monkeypatch: pytest.MonkeyPatch, cls: type) -> list[list[float]]
     seen: list[list[float]] = []
     step = cls.step
 
-    def spy(self) -> None:  # type: ignore[no-untyped-def]
+    def spy(self) -> dict[str, float]:  # type: ignore[no-untyped-def]
         seen.append([g["lr"] for o in self.all_optimizers() for g in o.param_groups])
-        step(self)
+        return step(self)
 
     monkeypatch.setattr(cls, "step", spy)
     return seen

@@ -3,6 +3,7 @@ GraphMAE, denoising, dense loss) and their integration with ``fit``."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
@@ -14,10 +15,12 @@ from graphae.data.graph import Graph, NodeIndex
 from graphae.data.split import random_link_split
 from graphae.errors import GraphaeError
 from graphae.models import GraphAutoEncoder, build_model
+from graphae.models.losses import dense_bce, dense_target, kl_divergence, pair_bce
+from graphae.models.variants import EdgeMask, FeatureMask, StructureReconstruction
 from graphae.nn.decoders import InnerProductDecoder
 from graphae.nn.encoders import GCNEncoder, build_encoder
-from graphae.objectives import dense_bce, dense_target, kl_divergence, pair_bce
 from graphae.pipeline import fit
+from graphae.training.strategies import PlainStrategy
 
 
 @pytest.fixture(autouse=True)
@@ -189,7 +192,9 @@ def test_dense_loss_is_kipf_loss_on_the_training_graph() -> None:
 
 def test_dense_loss_refuses_large_graphs() -> None:
     n = 20_001
-    model = GraphAutoEncoder(GCNEncoder(2, 4, 2, 1), InnerProductDecoder(), loss="dense")
+    model = GraphAutoEncoder(
+        GCNEncoder(2, 4, 2, 1), InnerProductDecoder(), terms=[StructureReconstruction(loss="dense")]
+    )
     ei = torch.tensor([[0, 1], [1, 0]])
     with pytest.raises(GraphaeError, match="at most 20,000 nodes"):
         model.loss(torch.zeros(n, 2), ei, None, ei, ei)
@@ -199,8 +204,10 @@ def test_edge_masking_hides_both_directions_of_masked_pairs() -> None:
     torch.manual_seed(0)
     g = blocks()
     model = build_model(config(edge_mask=0.5), 6, 20)
+    (mask,) = model.corruptions
+    assert isinstance(mask, EdgeMask) and mask.ratio == 0.5
     ei = g.data.edge_index
-    kept, _, masked = model.mask_edges(ei, None, 0.5, 20)
+    kept, _, masked = mask.mask(ei, None, 20)
     assert (masked[0] < masked[1]).all()
     pairs = {(int(u), int(v)) for u, v in masked.t()}
     kept_set = {(int(u), int(v)) for u, v in kept.t()}
@@ -215,7 +222,9 @@ def test_feature_masking_uses_the_token() -> None:
     model = build_model(config(decoder="mirror", feature_mask=0.5, feature_loss="sce"), 6, 20)
     with torch.no_grad():
         model.mask_token.fill_(7.0)
-    x_in, nodes = model.mask_features(g.data.x)
+    (mask,) = model.corruptions
+    assert isinstance(mask, FeatureMask) and mask.mask_token is model.mask_token
+    x_in, nodes = mask.mask(g.data.x)
     assert nodes.numel() == 10
     assert (x_in[nodes] == 7.0).all()
     rest = torch.ones(20, dtype=torch.bool)
@@ -249,32 +258,33 @@ def test_each_variant_trains_and_its_loss_decreases(variant: str) -> None:
     g = blocks()
     split = random_link_split(g.data.edge_index, 20, val_ratio=0.1, test_ratio=0.1, seed=0)
     model = build_model(config(**VARIANTS[variant]), 6, 20)
-    opt = torch.optim.Adam(model.main_parameters(), lr=0.01)
+    opt = PlainStrategy(model, lr=0.01)  # Adam over main_parameters(), + the discriminator's
     neg = torch.tensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]])
     recon = []
     for _ in range(40):
         opt.zero_grad()
         loss, parts = model.train().loss(g.data.x, split.mp_edge_index, None, split.train_pos, neg)
         loss.backward()
-        opt.step()
-        parts.update(model.extra_step())
+        parts.update(opt.step())
         recon.append(parts.get("structure", 0.0) + parts.get("feature", 0.0))
         if variant == "arga":
             assert "discriminator" in parts and "generator" in parts
     assert sum(recon[-5:]) < sum(recon[:5])
 
 
-def test_arga_extra_step_trains_only_the_discriminator() -> None:
+def test_arga_adversary_update_trains_only_the_discriminator() -> None:
     torch.manual_seed(0)
     g = blocks()
     model = build_model(config(adversarial=True), 6, 20)
+    (adversary,) = model.adversaries().values()
+    disc_opt = torch.optim.Adam(adversary.parameters(), lr=adversary.lr)
     before_enc = [p.detach().clone() for p in model.encoder.parameters()]
     before_disc = [p.detach().clone() for p in model.discriminator.parameters()]
-    assert model.extra_step() == {}  # nothing to do before a loss call
+    assert adversary.update(disc_opt) == {}  # nothing to do before a loss call
     model.loss(
         g.data.x, g.data.edge_index, None, g.data.edge_index[:, :4], g.data.edge_index[:, :4]
     )
-    logs = model.extra_step()
+    logs = adversary.update(disc_opt)
     assert "discriminator" in logs
     assert all(
         torch.equal(a, b) for a, b in zip(before_enc, model.encoder.parameters(), strict=True)
@@ -283,6 +293,69 @@ def test_arga_extra_step_trains_only_the_discriminator() -> None:
         torch.equal(a, b)
         for a, b in zip(before_disc, model.discriminator.parameters(), strict=True)
     )
+
+
+# ------------------------------------------------------------------ the protocol
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"adversarial": True}, {"decoder": "tied"}, {"objective": "dgi"}, {"objective": "bgrl"}],
+)
+def test_every_model_implements_the_protocol(kw: dict[str, object]) -> None:
+    from graphae.models import GraphModel
+
+    model = build_model(config(**kw), 6, 20)
+    assert isinstance(model, GraphModel)
+    adversaries = model.adversaries()
+    assert set(adversaries) == ({"_disc_opt"} if kw.get("adversarial") else set())
+    main = {id(p) for p in model.main_parameters()}
+    for adversary in adversaries.values():
+        assert not main & {id(p) for p in adversary.parameters()}
+    if kw.get("objective") != "bgrl":
+        assert model.post_step() == {}
+    if "objective" in kw:
+        assert not model.pair_local
+        with pytest.raises(GraphaeError, match="no structure loss"):
+            model.pair_loss(torch.randn(20, 4), torch.tensor([[0], [1]]), torch.tensor([[0], [2]]))
+
+
+def test_the_strategy_owns_and_saves_the_discriminator_optimiser() -> None:
+    torch.manual_seed(0)
+    g = blocks()
+    model = build_model(config(adversarial=True), 6, 20)
+    strategy = PlainStrategy(model, lr=0.01)
+    (adversary, disc_opt) = strategy.adversaries["_disc_opt"]
+    assert adversary is model.adversaries()["_disc_opt"]
+    assert disc_opt not in strategy.all_optimizers()
+    strategy.scale_lr(0.5)  # the schedule scales the main optimiser only
+    assert disc_opt.param_groups[0]["lr"] == 0.001
+    assert strategy.optimizer.param_groups[0]["lr"] == 0.005
+    args = (g.data.x, g.data.edge_index, None, g.data.edge_index[:, :6], g.data.edge_index[:, 6:9])
+
+    def step(strat: PlainStrategy, m: GraphAutoEncoder) -> dict[str, float]:
+        strat.zero_grad()
+        loss, named = m.train().loss(*args)
+        loss.backward()
+        named.update(strat.step())
+        return named
+
+    assert "discriminator" in step(strategy, model)
+    saved = strategy.extra_state_dict()
+    assert set(saved) == {"_disc_opt"} and saved["_disc_opt"]["state"]
+    # a rebuilt model and strategy resume from the saved states and step identically
+    clone = build_model(config(adversarial=True), 6, 20)
+    clone.load_state_dict(model.state_dict())
+    resumed = PlainStrategy(clone, lr=0.01)
+    resumed.load_state_dict(copy.deepcopy(strategy.state_dict()))  # as if read from a file
+    resumed.load_extra_state_dict(copy.deepcopy({**saved, "unknown": {}}))
+    torch.manual_seed(5)
+    a = step(strategy, model)
+    torch.manual_seed(5)
+    b = step(resumed, clone)
+    assert a == b
+    for x, y in zip(model.state_dict().values(), clone.state_dict().values(), strict=True):
+        assert torch.equal(x, y)
 
 
 # ------------------------------------------------------------------ with fit()

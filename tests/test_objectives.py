@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from graphae.errors import GraphaeError
-from graphae.objectives import (
+from graphae.models.losses import (
     DENSE_MAX_NODES,
     check_dense_size,
     dense_bce,

@@ -10,14 +10,15 @@ import torch
 from test_train import quick, two_communities
 from torch import nn
 
-from graphae.autodecoder import LatentStrategy, PlainStrategy, lr_factor
 from graphae.config import LATER_FIELDS, RunConfig
 from graphae.errors import GraphaeError
 from graphae.models import GraphAutoEncoder
 from graphae.nn.decoders import MLPDecoder, build_decoder
 from graphae.nn.encoders import build_encoder
 from graphae.pipeline import fit
+from graphae.training.schedules import lr_factor
 from graphae.training.steps import TargetEdgeMask, clip_gradients, clip_groups
+from graphae.training.strategies import LatentStrategy, PlainStrategy
 
 # ------------------------------------------------------------------ target mask
 
@@ -144,7 +145,7 @@ def test_fit_clips_before_every_step(monkeypatch: pytest.MonkeyPatch, scope: str
     norms: list[list[float]] = []
     step = LatentStrategy.step
 
-    def spy(self) -> None:  # type: ignore[no-untyped-def]
+    def spy(self) -> dict[str, float]:  # type: ignore[no-untyped-def]
         groups = clip_groups(self.model, scope)
         norms.append(
             [
@@ -152,7 +153,7 @@ def test_fit_clips_before_every_step(monkeypatch: pytest.MonkeyPatch, scope: str
                 for g in groups
             ]
         )
-        step(self)
+        return step(self)
 
     monkeypatch.setattr(LatentStrategy, "step", spy)
     cfg = quick(
@@ -173,7 +174,7 @@ def test_fit_clips_sparse_codes(monkeypatch: pytest.MonkeyPatch) -> None:
     norms: list[float] = []
     step = LatentStrategy.step
 
-    def spy(self) -> None:  # type: ignore[no-untyped-def]
+    def spy(self) -> dict[str, float]:  # type: ignore[no-untyped-def]
         grads = [p.grad for p in self.model.main_parameters() if p.grad is not None]
         norms.append(
             float(
@@ -182,7 +183,7 @@ def test_fit_clips_sparse_codes(monkeypatch: pytest.MonkeyPatch) -> None:
                 ).norm()
             )
         )
-        step(self)
+        return step(self)
 
     monkeypatch.setattr(LatentStrategy, "step", spy)
     fit(
@@ -218,9 +219,9 @@ def test_linear_schedule_is_what_adam_uses(monkeypatch: pytest.MonkeyPatch) -> N
     seen: list[float] = []
     step = PlainStrategy.step
 
-    def spy(self) -> None:  # type: ignore[no-untyped-def]
+    def spy(self) -> dict[str, float]:  # type: ignore[no-untyped-def]
         seen.append(self.optimizer.param_groups[0]["lr"])
-        step(self)
+        return step(self)
 
     monkeypatch.setattr(PlainStrategy, "step", spy)
     fit(quick(epochs=6, lr=0.02, lr_schedule="linear", lr_decay_every=2), graph=two_communities())

@@ -21,7 +21,7 @@ from graphae.config import RunConfig
 from graphae.data.graph import Graph, NodeIndex
 from graphae.data.split import pair_weights
 from graphae.errors import GraphaeError
-from graphae.objectives import pair_bce
+from graphae.models.losses import pair_bce
 from graphae.pipeline import fit
 
 

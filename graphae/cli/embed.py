@@ -40,8 +40,8 @@ def embed(
     """Embed a graph with a trained model (inductive encoders: any graph with the same feature
     width), or new nodes of an auto-decoder run from their edges (--infer)."""
     setup_logging(verbose)
-    from graphae.autodecoder import infer_run
     from graphae.inference import embed_graph
+    from graphae.inference.latent import infer_run
 
     targets = [out] + ([out.with_name(out.stem + ".ids.json")] if out.suffix == ".npy" else [])
     if not force:

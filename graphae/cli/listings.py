@@ -126,7 +126,7 @@ def component_options(kind: str, name: str) -> list[dict[str, Any]]:
 
 def objective_rows() -> list[dict[str, Any]]:
     """``[{"name", "description", "options": {name: default}}]`` for every objective."""
-    from graphae.contrastive import OBJECTIVE_OPTIONS
+    from graphae.models.contrastive import OBJECTIVE_OPTIONS
 
     desc = {
         "reconstruction": "the autoencoder: reconstruct the graph (and features) from z",

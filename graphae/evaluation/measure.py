@@ -38,7 +38,7 @@ from graphae.evaluation.metrics import (
     ogb_metrics,
     split_link_probe,
 )
-from graphae.objectives import pair_bce
+from graphae.models.losses import pair_bce
 
 if TYPE_CHECKING:
     from graphae.data.graph import Graph

@@ -2,7 +2,8 @@
 
 :mod:`.runs`: :func:`load_model`, :func:`load_run_config`, :func:`embed_graph`,
 :func:`probe_run`, :func:`probe_embeddings` (``graphae embed`` / ``graphae
-evaluate``).
+evaluate``). :mod:`.latent`: latent inference of new nodes' codes for an
+auto-decoder run (``graphae embed RUN --infer EDGES``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
   It ignores ``x`` and ``edge_index`` (``uses_graph = False``). The table is an
   ``nn.Embedding(sparse=True)`` by default, so a step's gradient holds only the
   rows of the nodes in the batch and ``torch.optim.SparseAdam`` updates only
-  those rows (see :mod:`graphae.autodecoder`).
+  those rows (see :mod:`graphae.training.strategies`).
 * :class:`HybridEncoder` wraps any GNN encoder with learnable tables, as the
   OGB ddi leaderboard entries do: ``learnable_input`` feeds the GNN a learnable
   ``(N, k)`` input table (concatenated to ``x``, or alone when the graph has no
@@ -132,7 +132,7 @@ class EmbeddingEncoder(Encoder):
     ``forward`` returns the whole ``(N, d)`` code table and ignores ``x`` and
     ``edge_index``; :meth:`rows` looks up a subset (what the sparse training path
     uses). The L2 prior on the codes is a training setting
-    (``RunConfig.prior_sigma``, see :mod:`graphae.autodecoder`), not part of
+    (``RunConfig.prior_sigma``, see :mod:`graphae.training.strategies`), not part of
     the encoder.
 
     Args:
@@ -183,7 +183,7 @@ class EmbeddingEncoder(Encoder):
         if x.dim() == 2 and x.size(0) not in (0, z.size(0)):
             raise GraphaeError(
                 f"the embedding encoder has codes for {z.size(0)} nodes but got a graph of "
-                f"{x.size(0)}; embed new nodes with graphae.autodecoder.infer_codes"
+                f"{x.size(0)}; embed new nodes with graphae.inference.latent.infer_codes"
             )
         return [z]
 

@@ -9,5 +9,7 @@ global state; :mod:`~graphae.training.sampling` draws each epoch's pairs;
 :mod:`~graphae.training.steps` the per-step options (target-edge masking,
 gradient clipping); :mod:`~graphae.training.reuse` scores an epoch from the
 next epoch's first forward; :mod:`~graphae.training.distributed` data-parallel
-training. :func:`graphae.pipeline.fit` assembles them from a ``RunConfig``.
+training; :mod:`~graphae.training.strategies` the optimisers and loss hook of a
+step (plain, latent codes joint/alternating) and :mod:`~graphae.training.schedules`
+the learning-rate schedules. :func:`graphae.pipeline.fit` assembles them from a ``RunConfig``.
 """

@@ -424,7 +424,7 @@ class Checkpointer:
                 epoch=epoch,
                 model=model.state_dict(),
                 optimizer=strategy.state_dict(),
-                extra_optimizers=_extra_optimizer_states(model),
+                extra_optimizers=strategy.extra_state_dict(),
                 best_score=float(selection.best_score),
                 best_epoch=int(selection.best_epoch),
                 best_state=selection.best_state,
@@ -448,21 +448,6 @@ def restore_training_state(
     :meth:`Checkpointer.save`; the history is the caller's to continue)."""
     model.load_state_dict(state.model)
     strategy.load_state_dict(state.optimizer)
-    _restore_extra_optimizers(model, state.extra_optimizers)
+    strategy.load_extra_state_dict(state.extra_optimizers)
     selection.restore(state.best_score, state.best_epoch, state.best_state, state.bad_evals)
     restore_rng(state.rng, generator)
-
-
-def _extra_optimizer_states(model: nn.Module) -> dict[str, dict[str, Any]]:
-    """State of optimisers a model keeps itself (ARGA's discriminator), by attribute name."""
-    opt = getattr(model, "_disc_opt", None)
-    return {"_disc_opt": opt.state_dict()} if opt is not None else {}
-
-
-def _restore_extra_optimizers(model: nn.Module, states: dict[str, dict[str, Any]]) -> None:
-    state = states.get("_disc_opt")
-    if state is None or getattr(model, "discriminator", None) is None:
-        return
-    opt = torch.optim.Adam(model.discriminator.parameters(), lr=model.options["discriminator_lr"])  # type: ignore[union-attr, index]
-    opt.load_state_dict(state)
-    model._disc_opt = opt

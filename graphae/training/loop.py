@@ -13,7 +13,7 @@ One epoch::
     strategy.begin_epoch(e); strategy.scale_lr(lr_factor(e))
     for pos, neg, target in sampler.epoch():      # fresh negatives every batch
         loss = loss_fn(x, edge_index, edge_weight, pos, neg, target)
-        loss.backward(); clip; strategy.step(); model.extra_step()
+        loss.backward(); clip; strategy.step() (then ARGA's / BGRL's own updates)
     record = {"epoch": e, "loss": mean loss, "loss/<part>": ...}
     every eval_every epochs (and the last): selection.evaluate(model, e, record, z)
 
@@ -52,12 +52,12 @@ log = logging.getLogger(__name__)
 
 class Strategy(Protocol):
     """What the loop needs of an optimisation strategy
-    (:class:`~graphae.autodecoder.PlainStrategy` and its subclasses)."""
+    (:class:`~graphae.training.strategies.PlainStrategy` and its subclasses)."""
 
     def begin_epoch(self, epoch: int) -> None: ...
     def scale_lr(self, factor: float) -> None: ...
     def zero_grad(self, set_to_none: bool = True) -> None: ...
-    def step(self) -> None: ...
+    def step(self) -> dict[str, float]: ...
     def state_dict(self) -> dict[str, Any]: ...
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
@@ -115,7 +115,7 @@ class TrainingLoop:
 
     Args:
         model: The model: ``train()``/``eval()``, ``encode(x, edge_index,
-            edge_weight) -> z (N, d)``, ``extra_step() -> dict`` (a regulariser's
+            edge_weight) -> z (N, d)``, ``post_step() -> dict`` (a regulariser's
             own update after each step; ``{}`` for most models).
         strategy: Its optimiser(s) (:class:`Strategy`).
         loss_fn: ``(x, edge_index, edge_weight, pos, neg, target) -> (loss, parts)``.
@@ -300,8 +300,7 @@ class TrainingLoop:
         if self.step.max_norm is not None:
             for group in self.step.clip:
                 clip_gradients(group, self.step.max_norm)
-        self.strategy.step()
-        named.update(self.model.extra_step())  # regulariser update (ARGA); no-op otherwise
+        named.update(self.strategy.step())  # then the regularisers' own updates (ARGA, BGRL's EMA)
 
     # ------------------------------------------------------------------ evaluation
 

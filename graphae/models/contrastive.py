@@ -1,7 +1,8 @@
 """Self-supervised objectives that compare views instead of reconstructing: DGI, GRACE, BGRL.
 
-Each objective is a model with the interface of
-:class:`~graphae.models.GraphAutoEncoder` (``loss`` / ``extra_step`` /
+Each objective is a model of the protocol
+:class:`~graphae.models.protocol.GraphModel` that
+:class:`~graphae.models.GraphAutoEncoder` implements (``loss`` / ``post_step`` /
 ``main_parameters`` / ``encode`` / ``score`` / ``parameter_counts`` /
 ``reset_parameters``), so :func:`graphae.pipeline.fit` trains it with the same
 loop, the same split and the same probes as every autoencoder; only the loss
@@ -73,6 +74,7 @@ from graphae.nn.encoders import Encoder, build_encoder, encoders, make_activatio
 
 if TYPE_CHECKING:
     from graphae.config import RunConfig
+    from graphae.models.protocol import Adversary
 
 __all__ = [
     "BGRL",
@@ -263,7 +265,7 @@ def ema_momentum(step: int, total: int, base: float, schedule: str = "cosine") -
 
 
 class ContrastiveModel(nn.Module):
-    """Shared parts of the self-supervised objectives (the ``GraphAutoEncoder`` interface).
+    """Shared parts of the self-supervised objectives (the :class:`~graphae.models.protocol.GraphModel` protocol).
 
     Args:
         encoder: The encoder whose embeddings are probed.
@@ -317,7 +319,31 @@ class ContrastiveModel(nn.Module):
         head = _count(self.head)
         return {"encoder": _count(self.encoder), "decoder": head, "head": head}
 
-    def extra_step(self) -> dict[str, float]:
+    @property
+    def pair_local(self) -> bool:
+        """Never: the objectives read every node's embedding."""
+        return False
+
+    def pair_loss(
+        self,
+        z: Tensor,
+        pos: Tensor,
+        neg: Tensor,
+        edge_index: Tensor | None = None,
+        pos_target: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """Not defined: these objectives reconstruct no pairs.
+
+        Raises:
+            GraphaeError: Always.
+        """
+        raise GraphaeError(f"objective {self.objective!r} has no structure loss")
+
+    def adversaries(self) -> dict[str, Adversary]:
+        """None: every trainable parameter is in :meth:`main_parameters`."""
+        return {}
+
+    def post_step(self) -> dict[str, float]:
         """Nothing after the optimiser step (BGRL overrides it with the EMA update)."""
         return {}
 
@@ -468,7 +494,7 @@ class BGRL(_TwoViews):
     The online encoder and the predictor ``Linear(d, p) -> BatchNorm -> PReLU ->
     Linear(p, d)`` are trained to predict the target encoder's embedding of the
     other view (:func:`bgrl_loss`). The target encoder is a copy of the online
-    encoder with ``requires_grad=False``; :meth:`extra_step` (after each
+    encoder with ``requires_grad=False``; :meth:`post_step` (after each
     optimiser step) moves it by EMA only::
 
         θ_target <- m θ_target + (1 - m) θ_online,   m = ema_momentum(step, K, m0)
@@ -544,7 +570,7 @@ class BGRL(_TwoViews):
         for t, o in zip(self.target.parameters(), self.encoder.parameters(), strict=True):
             t.mul_(momentum).add_(o.detach(), alpha=1.0 - momentum)
 
-    def extra_step(self) -> dict[str, float]:
+    def post_step(self) -> dict[str, float]:
         """The EMA update of the target after each optimiser step.
 
         Returns:

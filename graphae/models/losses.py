@@ -1,4 +1,4 @@
-"""Losses. Decoders return logits; every structure loss works on logits.
+"""The loss functions of the models. Decoders return logits; every structure loss works on logits.
 
 * :func:`pair_bce` — the default: binary cross-entropy on sampled pairs, never an
   ``N×N`` matrix.
