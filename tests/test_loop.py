@@ -79,6 +79,12 @@ class Adam:
     def state_dict(self) -> dict[str, Any]:
         return self.optimizer.state_dict()
 
+    def extra_state_dict(self) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def load_extra_state_dict(self, states: dict[str, dict[str, Any]]) -> None:
+        pass
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(state)
 
