@@ -57,8 +57,7 @@ def layer_outputs(model: Any, x: Tensor, split: LinkSplit) -> list[tuple[str, st
             out.append(("decoder", f"decoder.{i}", h))
     feature = getattr(model, "feature_decoder", None)
     if feature is not None and hasattr(feature, "forward_layers"):
-        remask = getattr(model, "remask", None)
-        h0 = remask(z) if remask is not None else z
+        h0 = model.feature_input(z)  # what the feature decoder reads (GraphMAE's re-mask)
         prefix = "feature_decoder" if structure is not None else "decoder"
         for i, h in enumerate(feature.forward_layers(h0, ei, ew), start=1):
             out.append(("decoder", f"{prefix}.{i}", h))
