@@ -35,7 +35,17 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "objective": ("reconstruction", "dgi", "grace", "bgrl"),
     "optimization": ("joint", "alternating"),
     "grad_clip_scope": ("global", "parts"),
-    "feature_fallback": ("auto", "identity", "degree", "random", "learnable", "none"),
+    "feature_fallback": (
+        "auto",
+        "identity",
+        "degree",
+        "random",
+        "learnable",
+        "degree_learnable",
+        "none",
+    ),
+    "featureless_decoder": ("auto", "off"),
+    "export_edges": ("auto", "split", "all", "refit"),
 }
 
 
@@ -74,6 +84,8 @@ _RULES = {
     "grad_clip": "> 0, or unset for no clipping",
     "grad_clip_scope": "global or parts",
     "feature_fallback": ", ".join(CHOICES["feature_fallback"]),
+    "featureless_decoder": "auto or off",
+    "export_edges": "auto, split, all or refit",
 }
 
 
@@ -96,6 +108,8 @@ LATER_FIELDS: dict[str, Any] = {
     "grad_clip_scope": "global",
     "feature_fallback": "auto",
     "nodes": None,
+    "featureless_decoder": "auto",
+    "export_edges": "auto",
 }
 
 
@@ -207,12 +221,27 @@ class RunConfig:
             separately, as Refined GAE does).
         feature_fallback: What a user ``graph`` without a ``features`` file
             gets: ``"auto"`` (one-hot identity up to 2,048 nodes, else
-            ``"learnable"``: a GNN encoder learns an input code per node),
-            ``"identity"``, ``"degree"``, ``"random"``, ``"learnable"`` or
-            ``"none"`` (no features: the encoder options must give codes); see
-            :func:`graphae.data.io.load_graph`. Named datasets are not affected.
+            ``"degree_learnable"``), ``"identity"``, ``"degree"``,
+            ``"random"``, ``"learnable"`` (a GNN encoder learns an input code
+            per node), ``"degree_learnable"`` (degree features beside such
+            codes) or ``"none"`` (no features: the encoder options must give
+            codes); see :func:`graphae.data.io.load_graph`. Named datasets are
+            not affected. A run records the resolved value.
         nodes: Optional file of node ids, one per line: the full node set of
             ``graph``, isolated nodes included.
+        featureless_decoder: ``"auto"``: a featureless user ``graph`` of at
+            most 2,048 nodes trained with the default inner-product decoder
+            gets the common-neighbour decoder ``ncn`` instead (chosen by
+            measurement, :mod:`graphae.featureless`); ``"off"`` keeps the
+            decoder as given.
+        export_edges: What the exported embeddings and saved model have seen:
+            ``"split"`` (the model of the best validation epoch, encoded over
+            the split's message-passing graph), ``"all"`` (that model encoded
+            over every edge of the input), ``"refit"`` (a model retrained on
+            every edge for the selected number of epochs, then encoded over
+            every edge; ``result.json``'s metrics stay those of the held-out
+            split). ``"auto"``: ``"refit"`` for a featureless user ``graph``,
+            else ``"split"``.
     """
 
     dataset: str | None = None
@@ -278,6 +307,8 @@ class RunConfig:
     grad_clip_scope: str = "global"
     feature_fallback: str = "auto"
     nodes: str | None = None
+    featureless_decoder: str = "auto"
+    export_edges: str = "auto"
 
     def __post_init__(self) -> None:
         if (self.dataset is None) == (self.graph is None):
@@ -320,6 +351,8 @@ class RunConfig:
             "grad_clip": self.grad_clip is None or self.grad_clip > 0,
             "grad_clip_scope": self.grad_clip_scope in CHOICES["grad_clip_scope"],
             "feature_fallback": self.feature_fallback in CHOICES["feature_fallback"],
+            "featureless_decoder": self.featureless_decoder in CHOICES["featureless_decoder"],
+            "export_edges": self.export_edges in CHOICES["export_edges"],
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:

@@ -7,11 +7,16 @@ reconstruction loss with fresh negatives every epoch), keep the epoch the
 selector scores best on validation (:mod:`graphae.training.selection`), then
 measure the frozen embeddings of that epoch
 (:func:`graphae.evaluation.measure.measure`) into a
-:class:`~graphae.results.RunResult`.
+:class:`~graphae.results.RunResult`. What is exported (the embeddings and model
+a run folder keeps) is that model's embeddings over the split's training edges,
+or, with ``export_edges`` ``"all"``/``"refit"``, embeddings over every edge
+(:func:`export_split`; refit: a model retrained on every edge). A featureless
+graph file resolves its ``"auto"`` settings first (:mod:`graphae.featureless`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -30,6 +35,7 @@ from graphae.data.graph import Graph
 from graphae.data.split import EdgeSet, LinkSplit, false_negative_rate, random_link_split
 from graphae.errors import GraphaeError
 from graphae.evaluation.measure import measure
+from graphae.featureless import as_recorded, export_mode, resolve_featureless
 from graphae.models import GraphAutoEncoder, build_model
 from graphae.nn.latent import featureless_options, needs_no_features
 from graphae.results import RunResult, graph_record
@@ -60,9 +66,25 @@ from graphae.training.selection import ModelSelection, Validation, make_selector
 from graphae.training.steps import TargetEdgeMask, clip_groups
 from graphae.training.strategies import make_strategy
 
-__all__ = ["TrainedRun", "fit", "load_input", "make_split"]
+__all__ = ["Exported", "TrainedRun", "export_split", "fit", "load_input", "make_split"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Exported:
+    """What a run exports when ``export_edges`` is ``"all"`` or ``"refit"``.
+
+    Attributes:
+        model: The exported model (the selected one for ``"all"``, the
+            retrained one for ``"refit"``), in eval mode.
+        z: ``(N, d)`` its embeddings over every edge of the input (CPU).
+        info: ``result.export``: ``{"edges", "mp_edges", "epochs", "seconds"}``.
+    """
+
+    model: GraphAutoEncoder
+    z: Tensor
+    info: dict[str, Any]
 
 
 @dataclass
@@ -70,12 +92,16 @@ class TrainedRun:
     """What :func:`fit` returns.
 
     Attributes:
-        config: The run's configuration.
+        config: The run's configuration (its ``"auto"`` featureless settings resolved).
         model: The model at the selected epoch, in eval mode.
         graph: The input graph.
         split: The link split used.
-        z: ``(N, d)`` frozen embeddings of the selected epoch (CPU).
+        z: ``(N, d)`` frozen embeddings of the selected epoch (CPU), over the
+            split's message-passing graph: what ``result.metrics`` measured.
         result: The measured :class:`~graphae.results.RunResult`.
+        exported: With ``export_edges`` ``"all"``/``"refit"``: the model and
+            embeddings over every edge that the run folder keeps; ``None``:
+            ``model`` and ``z`` are exported.
     """
 
     config: RunConfig
@@ -84,6 +110,17 @@ class TrainedRun:
     split: LinkSplit
     z: Tensor
     result: RunResult
+    exported: Exported | None = None
+
+    @property
+    def export_model(self) -> GraphAutoEncoder:
+        """The model a run folder keeps (``model.pt``)."""
+        return self.model if self.exported is None else self.exported.model
+
+    @property
+    def export_z(self) -> Tensor:
+        """``(N, d)``: the embeddings a run folder keeps (``embeddings.*``)."""
+        return self.z if self.exported is None else self.exported.z
 
 
 def load_input(config: RunConfig) -> Graph:
@@ -102,6 +139,22 @@ def load_input(config: RunConfig) -> Graph:
         directed=config.directed,
         feature_fallback=config.feature_fallback,
         nodes=config.nodes,
+    )
+
+
+def export_split(graph: Graph, config: RunConfig) -> LinkSplit:
+    """The split whose message-passing graph a run's exported embeddings are encoded over.
+
+    ``export_edges="split"`` (or unresolved ``"auto"``): :func:`make_split`.
+    ``"all"``/``"refit"``: a split of the same seed with nothing held out, so
+    every edge of the input is a training and message-passing edge (an
+    official split's held-out edges are not in ``graph.data.edge_index`` and
+    stay out).
+    """
+    if export_mode(config) == "split":
+        return make_split(graph, config)
+    return make_split(
+        dataclasses.replace(graph, split=None), config.replace(val_ratio=0.0, test_ratio=0.0)
     )
 
 
@@ -169,17 +222,21 @@ def fit(
         TrainingInterrupted: When ``control`` stopped training before the end.
     """
     t0 = time.perf_counter()
-    run = _assemble(config, graph)
-    graph, split, sp, model = run.graph, run.split, run.sp, run.model
-    history: list[dict[str, float]] = []
-    start = 1
-    meta = {"num_nodes": graph.num_nodes, "split": split.sizes()}
+    state = None
     if resume_from is not None:
         state = (
             resume_from
             if isinstance(resume_from, TrainingState)
             else load_training_state(resume_from)
         )
+        if state.meta and "num_nodes" in state.meta:  # a run recorded before these defaults
+            config = as_recorded(config, state.config, int(state.meta["num_nodes"]))
+    run = _assemble(config, graph)
+    config, graph, split, sp, model = run.config, run.graph, run.split, run.sp, run.model
+    history: list[dict[str, float]] = []
+    start = 1
+    meta = {"num_nodes": graph.num_nodes, "split": split.sizes()}
+    if state is not None:
         _check_resumable(state, config, meta)
         restore_training_state(state, model, run.strategy, run.selection, run.sampler.generator)
         history, start = list(state.history), state.epoch + 1
@@ -229,6 +286,10 @@ def fit(
     metrics = measure(model, z, graph, sp, seed=config.seed, x=run.x)
     metrics.update({f"params/{k}": v for k, v in model.parameter_counts().items()})
     eval_time = time.perf_counter() - t_eval
+    exported = _export(config, graph, model, run.x, int(run.selection.best_epoch), progress)
+    record = graph_record(graph, split, run.false_negative_rate)
+    if run.featureless is not None:
+        record["featureless"] = run.featureless
     result = RunResult(
         config=config.to_dict(),
         metrics=metrics,
@@ -241,19 +302,79 @@ def fit(
             "evaluate": eval_time,
         },
         memory=peak_memory(run.device),
-        graph=graph_record(graph, split, run.false_negative_rate),
+        graph=record,
         device=str(run.device),
         history=trained.history,
         reproducibility=_reproducibility(config, split, start),
+        export=exported.info if exported is not None else {},
     )
     notify(callbacks, "on_end", result)
-    return TrainedRun(config, model, graph, split, z.detach().float().cpu(), result)
+    return TrainedRun(config, model, graph, split, z.detach().float().cpu(), result, exported)
+
+
+def _export(
+    config: RunConfig,
+    graph: Graph,
+    model: GraphAutoEncoder,
+    x: Tensor,
+    best_epoch: int,
+    progress: bool,
+) -> Exported | None:
+    """The model and embeddings over every edge (``export_edges`` ``"all"``/``"refit"``).
+
+    ``"all"`` encodes every edge with the selected ``model``; ``"refit"`` trains
+    a fresh model of the same config and seed on every edge for ``best_epoch``
+    epochs (the count the held-out split selected) and encodes with it.
+
+    Returns:
+        ``None`` for ``"split"``.
+    """
+    mode = export_mode(config)
+    if mode == "split":
+        return None
+    t0 = time.perf_counter()
+    full = export_split(graph, config)
+    epochs = max(best_epoch, 1)
+    if mode == "all":
+        fsp = full.to(x.device)
+        with torch.no_grad():
+            z = model.encode(x, fsp.mp_edge_index, fsp.mp_edge_weight)
+        export_model = model
+    else:
+        log.info(
+            "refitting on all %d edges for %d epochs (the selected epoch count); "
+            "result.json's metrics are the held-out split's",
+            full.train_pos.size(1),
+            epochs,
+        )
+        refit = fit(
+            config.replace(
+                val_ratio=0.0,
+                test_ratio=0.0,
+                epochs=epochs,
+                select="last",
+                patience=0,
+                export_edges="split",
+            ),
+            dataclasses.replace(graph, split=full),
+            progress=progress,
+        )
+        z, export_model = refit.z, refit.model
+    info = {
+        "edges": mode,
+        "mp_edges": int(full.mp_edge_index.size(1)),
+        "epochs": epochs if mode == "refit" else None,
+        "seconds": time.perf_counter() - t0,
+    }
+    return Exported(export_model, z.detach().float().cpu(), info)
 
 
 @dataclass
 class _Assembly:
     """A run's parts, built from its config (see :func:`_assemble`)."""
 
+    config: RunConfig  # its "auto" featureless settings resolved
+    featureless: dict[str, Any] | None  # what graphae.featureless resolved (None: features)
     device: torch.device
     dist: DistContext
     graph: Graph
@@ -282,8 +403,12 @@ def _assemble(config: RunConfig, graph: Graph | None) -> _Assembly:
     device = distributed.device_for(dist_ctx, resolve_device(config.device))
     seed_everything(config.seed, config.deterministic)
     set_precision(config.precision, device)
+    from_file = graph is None
     if graph is None:
         graph = load_input(config)
+    # a graph file without features: its "auto" decoder/export settings resolve here; a graph
+    # passed in memory (the scikit-learn estimator) only records its feature fallback
+    config, featureless = resolve_featureless(config, graph, defaults=from_file)
     if graph.data.x is None and not needs_no_features(
         config.encoder, featureless_options(config, 0)
     ):
@@ -329,7 +454,7 @@ def _assemble(config: RunConfig, graph: Graph | None) -> _Assembly:
         target=_positive_targets(sp, graph, config),
     )
     return _Assembly(
-        device, dist_ctx, graph, split, fnr, sp, x, model, strategy, loss_fn, selection, step,
+        config, featureless, device, dist_ctx, graph, split, fnr, sp, x, model, strategy, loss_fn, selection, step,
         sampler,
     )  # fmt: skip
 
@@ -354,7 +479,10 @@ def _reproducibility(config: RunConfig, split: LinkSplit, start: int) -> dict[st
 def _check_resumable(state: TrainingState, config: RunConfig, meta: dict[str, Any]) -> None:
     """Refuse a checkpoint of another run (other config, graph or split)."""
     now = config.identity()
-    then = RunConfig.from_dict(state.config).identity()
+    then_config = RunConfig.from_dict(state.config)
+    if state.meta and "num_nodes" in state.meta:
+        then_config = as_recorded(then_config, state.config, int(state.meta["num_nodes"]))
+    then = then_config.identity()
     diff = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
     if diff:
         shown = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in diff[:4])

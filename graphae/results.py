@@ -118,6 +118,9 @@ class RunResult:
         reproducibility: What it takes to repeat the run: ``deterministic``,
             ``seed``, ``split_seed``, ``split_source``, ``torch_num_threads``,
             ``cublas_workspace_config`` and ``resumed_after_epoch``.
+        export: What the run folder's embeddings and model saw when they are
+            not the measured ones (``export_edges`` ``"all"``/``"refit"``):
+            ``{"edges", "mp_edges", "epochs", "seconds"}``; empty otherwise.
     """
 
     config: dict[str, Any]
@@ -132,6 +135,7 @@ class RunResult:
     git: str | None = field(default_factory=git_hash)
     history: list[dict[str, float]] = field(default_factory=list)
     reproducibility: dict[str, Any] = field(default_factory=dict)
+    export: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``config`` is kept in ``config.json`` too)."""

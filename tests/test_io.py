@@ -310,12 +310,16 @@ def test_fallback_identity_is_stated_in_log(tmp_path, caplog):
     assert "identity" in caplog.text and "no node features" in caplog.text
 
 
-def test_fallback_learnable_above_threshold(tmp_path, monkeypatch, caplog):
+def test_fallback_degree_learnable_above_threshold(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(gio, "IDENTITY_MAX_NODES", 3)
     with caplog.at_level(logging.INFO, logger="graphae.data.io"):
         g = load_graph(write(tmp_path / "e.csv", "a,b\nb,c\nb,d\n"))
+    assert g.feature_source == "degree_learnable"
+    assert g.data.x.shape == (4, 1 + gio.DEGREE_BUCKETS)
+    assert g.data.x[:, 0].tolist() == pytest.approx(np.log1p([1.0, 3.0, 1.0, 1.0]).tolist())
+    assert "beside a learnable input code per node" in caplog.text
+    g = load_graph(tmp_path / "e.csv", feature_fallback="learnable")
     assert g.feature_source == "learnable" and g.data.x is None
-    assert "learns an input code per node" in caplog.text
     with caplog.at_level(logging.INFO, logger="graphae.data.io"):
         g = load_graph(tmp_path / "e.csv", feature_fallback="degree")
     assert g.feature_source == "degree"

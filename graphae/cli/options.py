@@ -114,7 +114,20 @@ FLAGS: dict[str, Flag] = {
     "feature_fallback": Flag(
         _I,
         "Features of a --graph without --features: auto (identity up to 2,048 nodes, "
-        "else learnable input codes), identity, degree, random, learnable or none.",
+        "else degree features beside learnable input codes), identity, degree, random, "
+        "learnable, degree_learnable or none.",
+    ),
+    "featureless_decoder": Flag(
+        _I,
+        "auto: a --graph without features of <= 2,048 nodes gets the ncn decoder instead of "
+        "the default inner product; off: keep --decoder as given.",
+    ),
+    "export_edges": Flag(
+        _I,
+        "What the exported embeddings and model have seen: split (the best epoch's model "
+        "over the split's training edges), all (that model over every edge), refit "
+        "(retrained on every edge for the best epoch count); auto: refit for a --graph "
+        "without features, else split. result.json's metrics stay the held-out split's.",
     ),
     "directed": Flag(_I, "Treat --graph as directed."),
     "data_root": Flag(

@@ -335,4 +335,15 @@ def _print_outcome(out: Path, run: object, as_json: bool) -> None:
     parts = [f"{k}={m[k]:.4f}" for k in _SHOWN_METRICS if k in m]
     typer.echo(f"{run.graph.summary()}")  # type: ignore[attr-defined]
     typer.echo(f"best epoch {result.best_epoch}/{result.epochs_run}: " + " ".join(parts))
+    export = result.export
+    if export.get("edges") == "refit":
+        edges = export["mp_edges"] if result.graph["directed"] else export["mp_edges"] // 2
+        typer.echo(
+            f"exported: a model retrained on all {edges} "
+            f"edges for {export['epochs']} epochs (the metrics above are the held-out split's)"
+        )
+    elif export.get("edges") == "all":
+        typer.echo(
+            "exported: the best epoch's embeddings over every edge (metrics: held-out split)"
+        )
     typer.echo(f"wrote {out}")

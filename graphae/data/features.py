@@ -38,7 +38,15 @@ FEATURE_NORMS = ("auto", "row", "none")
 
 #: Valid values of ``RunConfig.feature_fallback`` / ``load_graph(feature_fallback=)``: what a
 #: user graph without node features gets (:func:`graphae.data.io.load_graph`).
-FEATURE_FALLBACKS = ("auto", "identity", "degree", "random", "learnable", "none")
+FEATURE_FALLBACKS = (
+    "auto",
+    "identity",
+    "degree",
+    "random",
+    "learnable",
+    "degree_learnable",
+    "none",
+)
 
 #: Feature sources that ``feature_norm`` applies to (not graphae's own fallbacks).
 NORMALISED_SOURCES = ("dataset", "file")

@@ -319,10 +319,10 @@ def infer_run(
     new_ids, ei, w = read_new_edges(edges, nodes)
     mp = None
     if not pairwise_decoder(model.decoder):
-        from graphae.pipeline import load_input, make_split
+        from graphae.pipeline import export_split, load_input
 
         g = load_input(config)
-        mp = make_split(g, config).mp_edge_index
+        mp = export_split(g, config).mp_edge_index  # the graph the saved model was trained on
     sigma = prior_sigma if prior_sigma is not None else getattr(config, "prior_sigma", None)
     z = infer_codes(
         model,

@@ -62,7 +62,9 @@ def embed_graph(
     """Embed a graph with a trained run's encoder.
 
     Without ``graph`` the run's own graph is reloaded and embedded over the same
-    message-passing graph as in training, which reproduces the run's embeddings.
+    message-passing graph as the saved model's export (the split's training
+    edges, or every edge with ``export_edges`` ``"all"``/``"refit"``:
+    :func:`graphae.pipeline.export_split`), which reproduces the run's embeddings.
     Any other graph is embedded over all of its edges; its features must have the
     width the model was trained with.
 
@@ -71,14 +73,14 @@ def embed_graph(
     """
     from graphae.data.io import load_graph
     from graphae.embeddings import Embeddings
-    from graphae.pipeline import load_input, make_split
+    from graphae.pipeline import export_split, load_input
 
     model, config, _ = load_model(run_dir)
     if graph is None:
         if data_root is not None:
             config = config.replace(data_root=str(data_root))
         g = load_input(config)
-        split = make_split(g, config)
+        split = export_split(g, config)
         edge_index, edge_weight = split.mp_edge_index, split.mp_edge_weight
     else:
         g = (
@@ -179,7 +181,10 @@ def probe_run(
 
     The dataset (or the graph file with its labels) comes from the run's
     ``config.json``; the link split is rebuilt exactly as training made it, so
-    ``probe/link_auc`` and the node probe equal the run's ``result.json``.
+    ``probe/link_auc`` and the node probe equal the run's ``result.json``. A run
+    that exported embeddings over every edge (``export_edges`` ``"all"`` or
+    ``"refit"``) gets no ``probe/link_auc``: its embeddings have seen the
+    held-out edges (its ``result.json`` holds the held-out figures).
 
     Args:
         run_dir: A folder written by ``graphae train``.
@@ -198,7 +203,7 @@ def probe_run(
 
     from graphae.embeddings import load_embeddings
     from graphae.evaluation.measure import probe_embeddings
-    from graphae.pipeline import load_input, make_split
+    from graphae.pipeline import export_split, load_input
 
     run_dir = Path(run_dir)
     config = load_run_config(run_dir, data_root)
@@ -207,5 +212,6 @@ def probe_run(
     rows = np.array([graph.nodes.row(i) for i in emb.ids])
     z = np.zeros((graph.num_nodes, emb.dim), dtype=emb.vectors.dtype)
     z[rows] = emb.vectors
-    metrics = probe_embeddings(z, graph, make_split(graph, config), seed)
+    # export_split holds nothing out when the embeddings saw every edge: no leaky link probe
+    metrics = probe_embeddings(z, graph, export_split(graph, config), seed)
     return {**metrics, "nodes": len(emb)}

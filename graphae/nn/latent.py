@@ -362,20 +362,22 @@ def build_hybrid(
     )
 
 
-#: The ``feature_fallback`` whose encoder learns an input code per node.
+#: The ``feature_fallback`` values whose encoder learns an input code per node.
 LEARNABLE_FALLBACK = "learnable"
+DEGREE_LEARNABLE_FALLBACK = "degree_learnable"
 
 
 def featureless_options(config: Any, in_channels: int) -> dict[str, Any]:
     """The encoder options a run builds its encoder with.
 
     ``config.encoder_options``, plus ``learnable_input=True`` when a GNN
-    encoder meets a user graph whose features are the ``"learnable"`` fallback
-    (``in_channels == 0`` and ``config.feature_fallback`` is ``"learnable"``, or
-    ``"auto"``, which gives a user graph file without features either identity
-    features or these codes). Named datasets without
-    features (SEAL, ogbl-ddi) are left alone: they keep asking for
-    ``--encoder embedding`` or ``learnable_input=true``.
+    encoder meets a user graph whose features are a learnable fallback:
+    ``in_channels == 0`` and ``config.feature_fallback`` is ``"learnable"`` or
+    ``"auto"`` (runs recorded before ``"auto"`` meant ``"degree_learnable"``
+    above 2,048 nodes), or ``config.feature_fallback`` is
+    ``"degree_learnable"`` (degree features, codes beside them). Named
+    datasets without features (SEAL, ogbl-ddi) are left alone: they keep
+    asking for ``--encoder embedding`` or ``learnable_input=true``.
 
     Args:
         config: A :class:`~graphae.config.RunConfig` (or anything with its fields).
@@ -383,10 +385,13 @@ def featureless_options(config: Any, in_channels: int) -> dict[str, Any]:
     """
     options = dict(getattr(config, "encoder_options", {}) or {})
     fallback = getattr(config, "feature_fallback", "auto")
+    learnable = fallback == DEGREE_LEARNABLE_FALLBACK or (
+        in_channels == 0 and fallback in ("auto", LEARNABLE_FALLBACK)
+    )
     if (
-        in_channels == 0
+        learnable
         and getattr(config, "graph", None) is not None
-        and fallback in ("auto", LEARNABLE_FALLBACK)
+        and getattr(config, "features", None) is None
         and not needs_no_features(config.encoder, options)
         and not options.get("hybrid")
     ):

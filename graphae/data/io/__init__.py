@@ -29,11 +29,11 @@ Decisions (the same for every source):
   ``feature_ids`` (one id per line) or, without ids, to the integer ids
   ``0..R-1``. Nodes that only the feature file names are kept as isolated
   nodes. Without features the fallback is stated in the log and recorded as
-  ``graph.feature_source``: identity one-hot when ``N <= 2048``, else learnable
-  input codes (``"learnable"``: no ``x``, the GNN encoder learns one input
-  vector per node; chosen over degree features by the measurements in
-  ``benchmarks/results/featureless.md``). ``feature_fallback`` picks another
-  (``"degree"``: :func:`degree_features`, the inductive choice).
+  ``graph.feature_source``: identity one-hot when ``N <= 2048``, else degree
+  features beside learnable input codes (``"degree_learnable"``: ``x`` holds
+  :func:`degree_features` and the GNN encoder also learns one input vector per
+  node; chosen by the measurements in ``benchmarks/results/featureless.md``).
+  ``feature_fallback`` picks another (``"degree"`` alone: the inductive choice).
 * **Labels**: ``id,label`` rows; string labels are mapped to ``0..K-1`` in
   sorted order (names in ``graph.meta["label_names"]``); unlabelled nodes get
   ``-1``.

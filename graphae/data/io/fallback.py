@@ -1,4 +1,9 @@
-"""Features for a graph without any: identity, degree, random, or learnable codes."""
+"""Features for a graph without any: identity, degree, random, or learnable codes.
+
+``"auto"`` was chosen by measurement (``benchmarks/results/featureless.md``):
+one-hot identity up to :data:`IDENTITY_MAX_NODES` nodes, else degree features
+beside a learnable input code per node (``"degree_learnable"``).
+"""
 
 from __future__ import annotations
 
@@ -90,7 +95,7 @@ def _fallback_features(
         )
         return random_features(n), "random"
     if mode == "auto":  # chosen by measurement: benchmarks/results/featureless.md
-        mode = "identity" if n <= IDENTITY_MAX_NODES else "learnable"
+        mode = "identity" if n <= IDENTITY_MAX_NODES else "degree_learnable"
     if mode == "learnable":
         logger.info(
             "%s: no node features given; the encoder learns an input code per node "
@@ -110,6 +115,14 @@ def _fallback_features(
         )
         return identity_features(n), "identity"
     x = degree_features(edge_index, n, directed)
+    if kind == "degree_learnable":
+        logger.info(
+            "%s: no node features given; using %d degree features beside a learnable input "
+            "code per node (feature_fallback='degree_learnable')",
+            name,
+            x.size(1),
+        )
+        return x, "degree_learnable"
     logger.info(
         "%s: no node features given; using %d degree features (log degree + log2 degree buckets)",
         name,

@@ -90,11 +90,14 @@ def load_graph(
         weighted: ``"auto"`` uses a weight column/attribute when present;
             ``False`` ignores it; ``True`` requires it.
         feature_fallback: Without features: ``"auto"`` (identity when
-            ``N <= 2048``, else learnable), ``"identity"``, ``"degree"``,
-            ``"random"`` (fixed ``(N, 64)`` standard normal features, seed 0),
-            ``"learnable"`` (``x = None``, and a GNN encoder learns an input
-            code per node: :func:`graphae.nn.latent.featureless_options`) or
-            ``"none"`` (``x = None``: the encoder options must provide codes).
+            ``N <= 2048``, else ``"degree_learnable"``), ``"identity"``,
+            ``"degree"``, ``"random"`` (fixed ``(N, 64)`` standard normal
+            features, seed 0), ``"learnable"`` (``x = None``, and a GNN encoder
+            learns an input code per node:
+            :func:`graphae.nn.latent.featureless_options`),
+            ``"degree_learnable"`` (degree features, and such codes beside
+            them) or ``"none"`` (``x = None``: the encoder options must
+            provide codes).
         nodes: The full node set: a file with one id per line (an ``id``
             header line is allowed) or a sequence of ids. Nodes without edges
             become isolated nodes (they get embeddings); a node of the edges
@@ -105,8 +108,9 @@ def load_graph(
         A :class:`Graph`: ``data.x`` ``(N, F)`` float32, ``data.edge_index``
         ``(2, E)`` coalesced, ``data.edge_weight`` ``(E,)`` float32 or absent,
         ``data.y`` ``(N,)`` when labels are given; ``nodes`` keeps the ids;
-        ``feature_source`` is ``"file"``, ``"dataset"``, ``"identity"`` or
-        ``"degree"``; ``meta`` records the cleaning counts.
+        ``feature_source`` is ``"file"``, ``"dataset"`` or the fallback used
+        (``"identity"``, ``"degree"``, ``"random"``, ``"learnable"``,
+        ``"degree_learnable"``, ``"none"``); ``meta`` records the cleaning counts.
 
     Raises:
         InputError: For every problem with the input (message names the file and

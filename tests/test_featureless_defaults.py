@@ -1,0 +1,234 @@
+"""The defaults of a featureless user graph file (:mod:`graphae.featureless`).
+
+* ``feature_fallback="auto"``: identity up to 2,048 nodes, else degree features beside
+  learnable input codes (``degree_learnable``);
+* ``featureless_decoder="auto"``: the ``ncn`` decoder instead of the default inner product
+  up to 2,048 nodes;
+* ``export_edges="auto"``: ``refit`` (retrain on every edge for the selected epoch count)
+  for a featureless file, ``split`` for everything else;
+
+and that runs with features, named datasets and in-memory graphs are untouched.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from clihelp import run_cli
+
+from graphae.config import RunConfig
+from graphae.data.io import load_graph
+from graphae.errors import GraphaeError
+from graphae.featureless import NCN_MAX_NODES, resolve_featureless
+
+
+def _ring_with_chords(n: int) -> list[tuple[int, int]]:
+    return [(i, (i + 1) % n) for i in range(n)] + [(i, (i + 5) % n) for i in range(0, n, 2)]
+
+
+@pytest.fixture
+def small_file(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("".join(f"{u},{v}\n" for u, v in _ring_with_chords(40)))
+    return path
+
+
+@pytest.fixture
+def large_file(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("".join(f"{u},{v}\n" for u, v in _ring_with_chords(NCN_MAX_NODES + 52)))
+    return path
+
+
+def test_resolution_of_a_small_featureless_file(small_file) -> None:
+    config = RunConfig(graph=str(small_file))
+    graph = load_graph(small_file, feature_fallback=config.feature_fallback)
+    resolved, record = resolve_featureless(config, graph)
+    assert (resolved.feature_fallback, resolved.decoder, resolved.export_edges) == (
+        "identity",
+        "ncn",
+        "refit",
+    )
+    assert record == {
+        "feature_fallback": "identity",
+        "decoder": "ncn",
+        "export_edges": "refit",
+        "auto": ["decoder", "export_edges", "feature_fallback"],
+    }
+    # a resolved config is a fixed point: replaying config.json repeats the run
+    again, record2 = resolve_featureless(resolved, graph)
+    assert again == resolved and record2["auto"] == []
+    # explicit values are kept
+    for changes, want in (
+        ({"decoder": "mlp"}, ("mlp", "refit")),
+        ({"featureless_decoder": "off"}, ("inner_product", "refit")),
+        ({"export_edges": "split"}, ("ncn", "split")),
+        ({"decoder_options": {"normalize": True}}, ("inner_product", "refit")),
+        ({"encoder": "embedding"}, ("inner_product", "refit")),
+        ({"objective": "grace"}, ("inner_product", "refit")),
+    ):
+        r, _ = resolve_featureless(config.replace(**changes), graph)
+        assert (r.decoder, r.export_edges) == want, changes
+    # a graph passed in memory records its fallback only
+    r, rec = resolve_featureless(config, graph, defaults=False)
+    assert (r.decoder, r.export_edges, r.feature_fallback) == ("inner_product", "auto", "identity")
+    assert rec["auto"] == ["feature_fallback"]
+    # a directed graph keeps the inner product (ncn's neighbourhoods are undirected)
+    directed = load_graph(small_file, directed=True)
+    r, _ = resolve_featureless(config.replace(directed=True), directed)
+    assert r.decoder == "inner_product"
+
+
+def test_features_and_datasets_are_untouched(small_file, tmp_path) -> None:
+    feats = tmp_path / "x.csv"
+    feats.write_text("id,a,b\n" + "".join(f"{i},{i % 3},{i % 5}\n" for i in range(40)))
+    config = RunConfig(graph=str(small_file), features=str(feats))
+    graph = load_graph(small_file, features=feats)
+    assert resolve_featureless(config, graph) == (config, None)
+
+
+def test_large_featureless_file_gets_degree_features_beside_codes(large_file) -> None:
+    from graphae.models import build_model
+    from graphae.nn.latent import HybridEncoder
+
+    n = NCN_MAX_NODES + 52
+    graph = load_graph(large_file)
+    assert graph.feature_source == "degree_learnable" and graph.num_features == 17
+    # log(1 + degree) then the one-hot log2 bucket: node 0 has 3 neighbours (1, n-1, 5)
+    assert graph.data.x[0, 0].item() == pytest.approx(np.log(4.0))
+    assert graph.data.x[0, 1 + 2].item() == 1.0
+    config, _ = resolve_featureless(RunConfig(graph=str(large_file)), graph)
+    assert (config.feature_fallback, config.decoder, config.export_edges) == (
+        "degree_learnable",
+        "inner_product",
+        "refit",
+    )
+    model = build_model(config, graph.num_features, n)
+    assert isinstance(model.encoder, HybridEncoder)
+    assert model.encoder.input_table.weight.shape == (n, config.hidden_channels)
+    # the first GCN layer reads the 17 degree columns and the 32-wide code side by side
+    first = dict(model.encoder.named_parameters())["inner.lins.0.weight"]
+    assert first.shape == (config.hidden_channels, 17 + config.hidden_channels)
+    # the old choice stays available: degree features alone build no table
+    plain = build_model(config.replace(feature_fallback="degree"), 17, n)
+    assert not isinstance(plain.encoder, HybridEncoder)
+
+
+def test_refit_export_trains_on_every_edge_and_reloads_exactly(small_file, tmp_path) -> None:
+    from graphae.embeddings import load_embeddings
+    from graphae.inference import embed_graph, load_model
+    from graphae.inference.runs import probe_run
+    from graphae.pipeline import export_split, fit, make_split
+    from graphae.rundir import save_run
+
+    config = RunConfig(graph=str(small_file), epochs=12, seed=1, device="cpu")
+    run = fit(config)
+    assert run.config.decoder == "ncn" and run.config.export_edges == "refit"
+    graph = run.graph
+    assert run.result.graph["featureless"]["export_edges"] == "refit"
+    info = run.result.export
+    assert info["edges"] == "refit" and info["epochs"] == run.result.best_epoch
+    assert info["mp_edges"] == graph.data.edge_index.size(1)  # every edge, both directions
+    held_out = make_split(graph, run.config)
+    assert held_out.mp_edge_index.size(1) < info["mp_edges"]  # the measured run held out edges
+    assert not torch.equal(run.export_z, run.z)
+
+    # the refit equals a run of the same config and seed on every edge, as many epochs
+    full = export_split(graph, run.config)
+    assert full.val_pos.numel() == 0 and full.test_pos.numel() == 0
+    again = fit(
+        run.config.replace(
+            val_ratio=0.0,
+            test_ratio=0.0,
+            epochs=info["epochs"],
+            select="last",
+            patience=0,
+            export_edges="split",
+        )
+    )
+    assert torch.equal(again.z, run.export_z)
+
+    out = save_run(tmp_path / "run", run)
+    saved = load_embeddings(out / "embeddings.npy")
+    np.testing.assert_array_equal(saved.vectors, run.export_z.numpy())
+    # the saved model is the refit one, and re-embedding the run reproduces its file
+    model, _, _ = load_model(out)
+    want = run.export_model.state_dict()
+    assert all(torch.equal(v, want[k]) for k, v in model.state_dict().items())
+    np.testing.assert_array_equal(embed_graph(out).vectors, saved.vectors)
+    # the embeddings saw every edge: no held-out link probe from them
+    assert "probe/link_auc" not in probe_run(out)
+    assert json.loads((out / "config.json").read_text())["export_edges"] == "refit"
+
+
+def test_export_all_and_split(small_file) -> None:
+    from graphae.pipeline import export_split, fit
+
+    base = RunConfig(graph=str(small_file), epochs=6, seed=0, device="cpu")
+    split_run = fit(base.replace(export_edges="split"))
+    assert split_run.exported is None and split_run.result.export == {}
+    assert split_run.export_z is split_run.z
+    all_run = fit(base.replace(export_edges="all"))
+    assert all_run.result.export["epochs"] is None
+    # "all": the selected model (the same as the split run's), encoded over every edge
+    torch.testing.assert_close(all_run.z, split_run.z, rtol=0, atol=0)
+    full = export_split(all_run.graph, all_run.config)
+    with torch.no_grad():
+        want = all_run.model.encode(all_run.graph.data.x, full.mp_edge_index, full.mp_edge_weight)
+    assert torch.equal(all_run.export_z, want)
+    assert all_run.export_model is all_run.model
+
+
+def test_in_memory_graph_keeps_inner_product_and_split_export(small_file) -> None:
+    from graphae.pipeline import fit
+
+    graph = load_graph(small_file)
+    run = fit(RunConfig(graph="<in-memory>", epochs=3, device="cpu"), graph=graph)
+    assert run.config.decoder == "inner_product" and run.exported is None
+    assert run.result.graph["featureless"]["auto"] == ["feature_fallback"]
+
+
+def test_cli_reports_the_defaults_and_refuses_bad_values(small_file, tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    code, stdout, err = run_cli(
+        ["train", "--graph", small_file, "--epochs", 5, "--out", out, "--no-progress"], capsys
+    )
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert any(
+        line.startswith("exported: a model retrained on all 60 edges for ") for line in lines
+    ), stdout
+    result = json.loads((out / "result.json").read_text())
+    assert result["graph"]["featureless"]["decoder"] == "ncn"
+    assert result["metrics"]["params/decoder"] > 0  # ncn has parameters, the inner product none
+
+    code, _, err = run_cli(
+        ["train", "--graph", small_file, "--export-edges", "everything", "--out", tmp_path / "x"],
+        capsys,
+    )
+    assert code == 2 and "everything" in err and len(err.strip().splitlines()) <= 3
+    with pytest.raises(GraphaeError, match="export_edges='nope' \\(must be auto, split, all"):
+        RunConfig(graph="g.csv", export_edges="nope")
+
+
+def test_a_config_recorded_before_the_defaults_resumes_as_it_ran() -> None:
+    from graphae.featureless import as_recorded
+
+    old = {"graph": "edges.csv", "feature_fallback": "auto", "decoder": "inner_product"}
+    config = RunConfig.from_dict(old)
+    small = as_recorded(config, old, NCN_MAX_NODES)
+    assert (small.feature_fallback, small.featureless_decoder, small.export_edges) == (
+        "identity",
+        "off",
+        "split",
+    )
+    large = as_recorded(config, old, NCN_MAX_NODES + 1)
+    assert large.feature_fallback == "learnable"  # what "auto" meant above 2,048 nodes then
+    new = config.to_dict()  # saved by this version: export_edges present, kept as is
+    assert as_recorded(config, new, NCN_MAX_NODES + 1) is config
+    with_features = RunConfig(graph="edges.csv", features="x.csv")
+    kept = as_recorded(with_features, {"graph": "edges.csv", "features": "x.csv"}, 10)
+    assert kept.feature_fallback == "auto" and kept.export_edges == "split"
