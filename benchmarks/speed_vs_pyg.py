@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch_geometric.nn import GAE, GCNConv
@@ -178,12 +179,22 @@ def accuracy_check(graph: Graph, epochs: int, seeds: list[int]) -> dict[str, lis
     return out
 
 
-def _vm_kib(field: str) -> int:
-    """A ``/proc/self/status`` memory field (``VmRSS``, ``VmHWM``) in KiB."""
+def _vm_kib(*fields: str) -> Any:
+    """``/proc/self/status`` memory fields (``VmRSS``, ``VmHWM``) in KiB, from one read.
+
+    One field gives an ``int``, several a tuple: read together, so that no
+    allocation of the reading itself falls between them (``VmRSS`` read after
+    ``VmHWM`` could otherwise exceed it by a page).
+    """
+    values = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
+        key = line.split(":", 1)[0]
+        if key in fields:
+            values[key] = int(line.split()[1])
+    missing = [f for f in fields if f not in values]
+    if missing:
+        raise KeyError(missing[0])
+    return values[fields[0]] if len(fields) == 1 else tuple(values[f] for f in fields)
 
 
 def training_memory(name: str, kind: str, root: str | None, epochs: int) -> None:
@@ -196,8 +207,7 @@ def training_memory(name: str, kind: str, root: str | None, epochs: int) -> None
     """
     g = load(name, root)
     s = split_of(g, 0)
-    load_peak = _vm_kib("VmHWM")
-    before = _vm_kib("VmRSS")
+    load_peak, before = _vm_kib("VmHWM", "VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
     r = Runner(kind, g, s, 0)
     for _ in range(epochs):
