@@ -101,6 +101,10 @@ CONFIGS: dict[str, list[str]] = {
     "cli_layers3": ["--num-layers", "3"],
     "cli_no_early_stop": ["--patience", "0"],
     "cli_lr": ["--lr", "0.005"],
+    "cli_learnable": ["--feature-fallback", "learnable"],
+    # (above 2,048 nodes only: the options need the learnable codes of degree_learnable)
+    "cli_orth_linear": ["--encoder-option", "table_init=orthogonal",
+                        "--encoder-option", "activation=identity"],
 }  # fmt: skip
 
 
