@@ -30,6 +30,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from graphae.data.features import FEATURE_FALLBACKS
+from graphae.data.io.fallback import IDENTITY_MAX_NODES
 
 if TYPE_CHECKING:
     from graphae.config import RunConfig
@@ -118,26 +119,31 @@ def _ncn_applies(config: RunConfig, graph: Graph) -> bool:
     )
 
 
-def as_recorded(config: RunConfig, recorded: dict[str, Any], num_nodes: int) -> RunConfig:
+def as_recorded(
+    config: RunConfig, recorded: dict[str, Any], meta: dict[str, Any] | None
+) -> RunConfig:
     """``config`` as the code that recorded ``recorded`` (a run's saved config) ran it.
 
     A config saved before the featureless defaults existed has no
     ``export_edges`` key; for such a run ``"auto"`` meant: the decoder as given,
     the split's embeddings exported, and for a graph file without features
-    identity features up to 2,048 nodes, learnable input codes alone above. Resuming such a checkpoint with
-    those values continues the run it was.
+    identity features up to :data:`~graphae.data.io.IDENTITY_MAX_NODES` nodes,
+    learnable input codes alone above. Resuming such a checkpoint with those
+    values continues the run it was.
 
     Args:
         config: The config to resume with (built from ``recorded``).
         recorded: The saved config dict.
-        num_nodes: ``N`` of the recorded run.
+        meta: The checkpoint's ``meta`` (its ``num_nodes`` is the recorded
+            run's ``N``); ``None`` or without ``num_nodes``: left as is.
 
     Returns:
         ``config`` unchanged for a config saved by this version.
     """
-    if "export_edges" in recorded:
+    if "export_edges" in recorded or not meta or "num_nodes" not in meta:
         return config
     changes: dict[str, Any] = {"featureless_decoder": "off", "export_edges": "split"}
     if config.feature_fallback == "auto" and config.graph is not None and config.features is None:
-        changes["feature_fallback"] = "identity" if num_nodes <= NCN_MAX_NODES else "learnable"
+        small = int(meta["num_nodes"]) <= IDENTITY_MAX_NODES
+        changes["feature_fallback"] = "identity" if small else "learnable"
     return config.replace(**changes)

@@ -229,8 +229,7 @@ def fit(
             if isinstance(resume_from, TrainingState)
             else load_training_state(resume_from)
         )
-        if state.meta and "num_nodes" in state.meta:  # a run recorded before these defaults
-            config = as_recorded(config, state.config, int(state.meta["num_nodes"]))
+        config = as_recorded(config, state.config, state.meta)  # saved before the defaults?
     run = _assemble(config, graph)
     config, graph, split, sp, model = run.config, run.graph, run.split, run.sp, run.model
     history: list[dict[str, float]] = []
@@ -454,8 +453,8 @@ def _assemble(config: RunConfig, graph: Graph | None) -> _Assembly:
         target=_positive_targets(sp, graph, config),
     )
     return _Assembly(
-        config, featureless, device, dist_ctx, graph, split, fnr, sp, x, model, strategy, loss_fn, selection, step,
-        sampler,
+        config, featureless, device, dist_ctx, graph, split, fnr, sp, x, model, strategy,
+        loss_fn, selection, step, sampler,
     )  # fmt: skip
 
 
@@ -479,10 +478,7 @@ def _reproducibility(config: RunConfig, split: LinkSplit, start: int) -> dict[st
 def _check_resumable(state: TrainingState, config: RunConfig, meta: dict[str, Any]) -> None:
     """Refuse a checkpoint of another run (other config, graph or split)."""
     now = config.identity()
-    then_config = RunConfig.from_dict(state.config)
-    if state.meta and "num_nodes" in state.meta:
-        then_config = as_recorded(then_config, state.config, int(state.meta["num_nodes"]))
-    then = then_config.identity()
+    then = as_recorded(RunConfig.from_dict(state.config), state.config, state.meta).identity()
     diff = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
     if diff:
         shown = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in diff[:4])

@@ -378,16 +378,13 @@ def save_run(
             lines = "".join(json.dumps(r) + "\n" for r in run.result.history)
             (tmp / METRICS_FILE).write_text(lines, encoding="utf-8")
         # the exported embeddings/model: over every edge when export_edges is all/refit
-        z = getattr(run, "export_z", run.z)
-        Embeddings(run.graph.nodes.ids, z.numpy()).save(tmp / f"embeddings.{fmt}")
+        Embeddings(run.graph.nodes.ids, run.export_z.numpy()).save(tmp / f"embeddings.{fmt}")
         spec = {
             "config": run.config.to_dict(),
             "in_channels": run.graph.num_features,
             "num_nodes": run.graph.num_nodes,
         }
-        save_checkpoint(
-            tmp, getattr(run, "export_model", run.model), spec, run.graph.nodes.to_json()
-        )
+        save_checkpoint(tmp, run.export_model, spec, run.graph.nodes.to_json())
 
     write_atomic_folder(out, write, force=force)
     return out

@@ -215,20 +215,24 @@ def test_cli_reports_the_defaults_and_refuses_bad_values(small_file, tmp_path, c
 
 
 def test_a_config_recorded_before_the_defaults_resumes_as_it_ran() -> None:
+    from graphae.data.io import IDENTITY_MAX_NODES
     from graphae.featureless import as_recorded
 
     old = {"graph": "edges.csv", "feature_fallback": "auto", "decoder": "inner_product"}
     config = RunConfig.from_dict(old)
-    small = as_recorded(config, old, NCN_MAX_NODES)
+    small = as_recorded(config, old, {"num_nodes": IDENTITY_MAX_NODES})
     assert (small.feature_fallback, small.featureless_decoder, small.export_edges) == (
         "identity",
         "off",
         "split",
     )
-    large = as_recorded(config, old, NCN_MAX_NODES + 1)
+    large = as_recorded(config, old, {"num_nodes": IDENTITY_MAX_NODES + 1})
     assert large.feature_fallback == "learnable"  # what "auto" meant above 2,048 nodes then
     new = config.to_dict()  # saved by this version: export_edges present, kept as is
-    assert as_recorded(config, new, NCN_MAX_NODES + 1) is config
+    assert as_recorded(config, new, {"num_nodes": IDENTITY_MAX_NODES + 1}) is config
+    assert as_recorded(config, old, None) is config  # no meta: nothing to go by
     with_features = RunConfig(graph="edges.csv", features="x.csv")
-    kept = as_recorded(with_features, {"graph": "edges.csv", "features": "x.csv"}, 10)
+    kept = as_recorded(
+        with_features, {"graph": "edges.csv", "features": "x.csv"}, {"num_nodes": 10}
+    )
     assert kept.feature_fallback == "auto" and kept.export_edges == "split"
