@@ -45,6 +45,7 @@ import numpy as np
 
 from graphae.bench.spec import HEURISTIC_BASELINES
 from graphae.data.io import IDENTITY_MAX_NODES  # the identity/learnable threshold of "auto"
+from graphae.featureless import NCN_MAX_NODES  # the ncn/inner-product base of "auto"
 
 SEAL = ["USAir", "NS", "PB", "Yeast", "Celegans", "Power", "Router", "Ecoli"]
 SYNTHETIC = ["geometric", "powerlaw_cluster"]
@@ -105,6 +106,22 @@ CONFIGS: dict[str, list[str]] = {
     # (above 2,048 nodes only: the options need the learnable codes of degree_learnable)
     "cli_orth_linear": ["--encoder-option", "table_init=orthogonal",
                         "--encoder-option", "activation=identity"],
+    # the two candidates the defaults compare: the base decoder alone (ncn up to 2,048 nodes,
+    # the inner product above; run_all adds the --decoder) = the defaults before the counts
+    # head, and the base with the heuristic-counts head (CN, AA, RA, 3-paths, degree product)
+    "cli_base": ["--featureless-decoder", "off"],
+    "cli_ip_counts": ["--decoder", "inner_product", "--decoder-option", "counts=true"],
+    "cli_ncn_counts": ["--decoder", "ncn", "--decoder-option", "counts=true"],
+    # variations of the counts head, for the graphs where no configuration beat the best
+    # heuristic yet (NS: Katz, Router: preferential attachment)
+    "cli_ncn_counts_wide": ["--decoder", "ncn", "--decoder-option", "counts=true",
+                            "--hidden-channels", "128", "--out-channels", "64"],
+    "cli_ncn_counts_w128": ["--decoder", "ncn", "--decoder-option", "counts=true",
+                            "--decoder-option", "counts_width=128"],
+    "cli_ip_counts_lr": ["--decoder", "inner_product", "--decoder-option", "counts=true",
+                         "--lr", "0.001"],
+    "cli_ip_counts_degree": ["--decoder", "inner_product", "--decoder-option", "counts=true",
+                             "--feature-fallback", "degree"],
 }  # fmt: skip
 
 
@@ -235,6 +252,9 @@ def graphae_aucs(
         "export": result.get("export", {}),
         "num_features": result["graph"]["num_features"],
         "best_epoch": result["best_epoch"],
+        # the run's own split: validation AUC at the selected epoch, and its test AUC
+        "val_auc": result["metrics"].get("val/link/auc"),
+        "split_test_auc": result["metrics"].get("link/auc"),
         "epochs_run": result["epochs_run"],
         "seconds": result["timings"]["total"],
         "params": {k: v for k, v in result["metrics"].items() if k.startswith("params/")},
@@ -285,7 +305,8 @@ def run_all(args: argparse.Namespace) -> None:
                     append(out, rec)
                     print(name, seed, "heuristics", json.dumps(rec["auc"]), flush=True)
                 for cname in args.configs:
-                    if (name, cname, seed) in done:
+                    # re-read: another process may be filling the same file (other graph order)
+                    if (name, cname, seed) in done or (name, cname, seed) in done_keys(out):
                         continue
                     if cname == ("identity" if small else "degree"):
                         continue  # the same run as "default" (identity <= 2,048 nodes < degree)
@@ -293,6 +314,8 @@ def run_all(args: argparse.Namespace) -> None:
                     flags = list(CONFIGS[cname])
                     if cname == "default":  # the fallback before: identity, else degree
                         flags += ["--feature-fallback", "identity" if small else "degree"]
+                    if cname == "cli_base" and len(np.unique(train)) <= NCN_MAX_NODES:
+                        flags += ["--decoder", "ncn"]  # the file's nodes, as graphae counts
                     argv = ["train", "--graph", str(edge_file), "--out", str(run), "--overwrite",
                             "--seed", str(seed), "--device", "cpu", "--no-progress",
                             *flags, *args.extra]  # fmt: skip

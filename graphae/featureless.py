@@ -9,9 +9,15 @@ Katz) to about level with them or above:
 * **input features** (``feature_fallback="auto"``, resolved by the loader):
   one-hot identity up to 2,048 nodes; above that, degree features beside a
   learnable input code per node (``"degree_learnable"``);
-* **decoder** (``featureless_decoder="auto"``): up to
-  :data:`NCN_MAX_NODES` nodes the default inner product becomes the
-  common-neighbour decoder ``ncn`` (Wang et al., ICLR 2024);
+* **decoder** (``featureless_decoder="auto"``): the base decoder is the
+  common-neighbour decoder ``ncn`` (Wang et al., ICLR 2024) up to
+  :data:`NCN_MAX_NODES` nodes and the inner product above; the run trains it
+  with and without the heuristic-counts head (``counts=true``,
+  :class:`~graphae.nn.decoders.PairCountsHead`) and keeps the one with the
+  higher validation AUC, where common neighbours tell anything about links
+  (their validation AUC at least :data:`COUNTS_MIN_CN_AUC`); elsewhere (grids,
+  trees, router-like graphs) the base alone (:func:`decoder_candidates`; the
+  comparison runs in :func:`graphae.pipeline.fit`);
 * **export** (``export_edges="auto"``): after model selection on the held-out
   split, the model is retrained on every edge of the file for the selected
   number of epochs and the embeddings are encoded over every edge
@@ -31,18 +37,38 @@ from typing import TYPE_CHECKING, Any
 
 from graphae.data.features import FEATURE_FALLBACKS
 from graphae.data.io.fallback import IDENTITY_MAX_NODES
+from graphae.evaluation.metrics import link_metrics
+from graphae.nn.heuristics import split_heuristic_scores
 
 if TYPE_CHECKING:
     from graphae.config import RunConfig
     from graphae.data.graph import Graph
+    from graphae.data.split import LinkSplit
 
-__all__ = ["NCN_MAX_NODES", "export_mode", "resolve_featureless"]
+__all__ = [
+    "COUNTS_MIN_CN_AUC",
+    "NCN_MAX_NODES",
+    "compares_decoders",
+    "decoder_candidates",
+    "decoder_label",
+    "export_mode",
+    "resolve_featureless",
+]
 
 log = logging.getLogger(__name__)
 
-#: Largest featureless graph that ``featureless_decoder="auto"`` gives the ``ncn`` decoder
+#: Largest featureless graph whose ``featureless_decoder="auto"`` base decoder is ``ncn``
 #: (above it the measured gain was smaller than the cost of the common-neighbour products).
 NCN_MAX_NODES = 2048
+
+#: The ``decoder_options`` the auto decoder compares, in order (a tie keeps the first).
+DECODER_VARIANTS: tuple[dict[str, Any], ...] = ({}, {"counts": True})
+
+#: The common-neighbour AUC on a run's validation split from which the heuristic-counts
+#: head is tried. Measured (``benchmarks/results/featureless.md``): on Power and Router,
+#: where CN scores 0.61-0.64, the head lost 1-4 points or collapsed on some seeds; on the
+#: eight graphs where CN scores 0.82-0.99 it was level or ahead. The threshold sits between.
+COUNTS_MIN_CN_AUC = 0.75
 
 #: ``feature_source`` values that mean graphae made the features up.
 _FALLBACK_SOURCES = tuple(f for f in FEATURE_FALLBACKS if f != "auto")
@@ -84,11 +110,8 @@ def resolve_featureless(
     changes: dict[str, Any] = {}
     if config.feature_fallback == "auto":
         changes["feature_fallback"] = graph.feature_source
-    if defaults:
-        if config.featureless_decoder == "auto" and _ncn_applies(config, graph):
-            changes["decoder"] = "ncn"
-        if config.export_edges == "auto":
-            changes["export_edges"] = "refit"
+    if defaults and config.export_edges == "auto":
+        changes["export_edges"] = "refit"
     resolved = config.replace(**changes) if changes else config
     record = {
         "feature_fallback": resolved.feature_fallback,
@@ -106,17 +129,69 @@ def resolve_featureless(
     return resolved, record
 
 
-def _ncn_applies(config: RunConfig, graph: Graph) -> bool:
-    """Whether ``featureless_decoder="auto"`` swaps this run's decoder for ``ncn``."""
+def compares_decoders(config: RunConfig) -> bool:
+    """Whether the config leaves the decoder to ``featureless_decoder="auto"``, if featureless.
+
+    True for a graph file read without a feature file, with the default inner
+    product and no decoder options, no feature decoder, the reconstruction
+    objective and a GNN encoder (what :func:`decoder_candidates` then checks
+    on the loaded graph: that a fallback made its features, undirected).
+    """
     return (
-        config.decoder == "inner_product"
+        config.featureless_decoder == "auto"
+        and config.graph is not None
+        and config.features is None
+        and config.decoder == "inner_product"
         and not config.decoder_options
         and config.feature_decoder is None
         and config.objective == "reconstruction"
         and config.encoder != "embedding"
-        and not graph.directed
-        and graph.num_nodes <= NCN_MAX_NODES
     )
+
+
+def decoder_candidates(
+    config: RunConfig, graph: Graph, split: LinkSplit
+) -> tuple[list[RunConfig], dict[str, Any]]:
+    """The configs ``featureless_decoder="auto"`` trains (and compares on validation).
+
+    The base decoder (``ncn`` up to :data:`NCN_MAX_NODES` nodes, else the inner
+    product) alone, or beside it with the heuristic-counts head when the
+    common-neighbour heuristic scores at least :data:`COUNTS_MIN_CN_AUC` AUC on
+    ``split``'s validation pairs (from its message-passing graph only). Every
+    candidate is an ordinary run config (``featureless_decoder="off"``), so the
+    winner's saved config replays it without a comparison.
+
+    Args:
+        config: The run's configuration.
+        graph: Its input graph, loaded with ``config.feature_fallback``.
+        split: The run's link split (:func:`graphae.pipeline.make_split`).
+
+    Returns:
+        ``(candidates, info)``: ``[]`` when the decoder is not graphae's to
+        choose (the user set one, the graph has features or is directed);
+        ``info`` is ``{"cn_val_auc": ...}`` (empty without a validation split).
+    """
+    if not (compares_decoders(config) and is_featureless_file(config, graph)) or graph.directed:
+        return [], {}
+    base = "ncn" if graph.num_nodes <= NCN_MAX_NODES else "inner_product"
+    variants: tuple[dict[str, Any], ...] = DECODER_VARIANTS[:1]
+    info: dict[str, Any] = {}
+    scores = split_heuristic_scores("common_neighbors", split, parts=("val",))
+    if "val" in scores:
+        pos, neg = scores["val"]
+        info["cn_val_auc"] = float(link_metrics(pos, neg)["auc"])
+        if info["cn_val_auc"] >= COUNTS_MIN_CN_AUC:
+            variants = DECODER_VARIANTS
+    cands = [
+        config.replace(decoder=base, decoder_options=dict(opts), featureless_decoder="off")
+        for opts in variants
+    ]
+    return cands, info
+
+
+def decoder_label(config: RunConfig) -> str:
+    """``"ncn"``, ``"ncn + counts"``...: a candidate's decoder in words."""
+    return config.decoder + (" + counts" if config.decoder_options.get("counts") else "")
 
 
 def as_recorded(

@@ -35,7 +35,14 @@ from graphae.data.graph import Graph
 from graphae.data.split import EdgeSet, LinkSplit, false_negative_rate, random_link_split
 from graphae.errors import GraphaeError
 from graphae.evaluation.measure import measure
-from graphae.featureless import as_recorded, export_mode, resolve_featureless
+from graphae.featureless import (
+    as_recorded,
+    compares_decoders,
+    decoder_candidates,
+    decoder_label,
+    export_mode,
+    resolve_featureless,
+)
 from graphae.models import GraphAutoEncoder, build_model
 from graphae.nn.latent import featureless_options, needs_no_features
 from graphae.results import RunResult, graph_record
@@ -221,6 +228,14 @@ def fit(
         GraphaeError: On bad input (the CLI turns it into a one-line error).
         TrainingInterrupted: When ``control`` stopped training before the end.
     """
+    chosen: dict[str, Any] = {}  # featureless_decoder="auto" with one candidate: its record
+    if resume_from is None and graph is None and compares_decoders(config):
+        loaded = load_input(config)
+        candidates, info = decoder_candidates(config, loaded, make_split(loaded, config))
+        if len(candidates) > 1:
+            return _fit_comparing(candidates, info, progress, control, callbacks)
+        if candidates:  # nothing to compare: an ordinary run (checkpoints, live metrics)
+            config, chosen = candidates[0], info
     t0 = time.perf_counter()
     state = None
     if resume_from is not None:
@@ -289,6 +304,8 @@ def fit(
     record = graph_record(graph, split, run.false_negative_rate)
     if run.featureless is not None:
         record["featureless"] = run.featureless
+        if chosen:
+            record["featureless"] = _chosen_record(run.featureless, config, chosen)
     result = RunResult(
         config=config.to_dict(),
         metrics=metrics,
@@ -309,6 +326,65 @@ def fit(
     )
     notify(callbacks, "on_end", result)
     return TrainedRun(config, model, graph, split, z.detach().float().cpu(), result, exported)
+
+
+def _chosen_record(
+    record: dict[str, Any], config: RunConfig, info: dict[str, Any]
+) -> dict[str, Any]:
+    """``graph.featureless`` of a run whose decoder ``featureless_decoder="auto"`` chose."""
+    out = dict(record)
+    out["auto"] = sorted({*out.get("auto", []), "decoder"})
+    out["decoder_options"] = dict(config.decoder_options)
+    out.update(info)
+    return out
+
+
+def _fit_comparing(
+    candidates: Sequence[RunConfig],
+    info: dict[str, Any],
+    progress: bool,
+    control: TrainingControl | None,
+    callbacks: Sequence[Any],
+) -> TrainedRun:
+    """Train each candidate config and keep the one with the best validation link AUC.
+
+    ``featureless_decoder="auto"`` (:func:`graphae.featureless.decoder_candidates`).
+    Each candidate is an ordinary run (the same as ``graphae train`` with its
+    saved config, bit for bit). The candidates write no checkpoints (an
+    interrupted comparison starts over); the callbacks see the winner's
+    epochs once it is chosen. ``result.graph["featureless"]`` records ``info``
+    and ``"compared"``: each candidate's validation AUC and seconds.
+    """
+    t0 = time.perf_counter()
+    runs: list[TrainedRun] = []
+    for cand in candidates:
+        log.info("featureless graph: training the %s decoder to compare", decoder_label(cand))
+        runs.append(fit(cand, progress=progress, control=control))
+    scores = [float(r.result.metrics.get("val/link/auc", float("nan"))) for r in runs]
+    order = [i for i in range(len(runs)) if scores[i] == scores[i]] or [0]  # NaN never wins
+    best = max(order, key=lambda i: (scores[i], -i))  # a tie keeps the earlier candidate
+    win = runs[best]
+    record = _chosen_record(win.result.graph.get("featureless") or {}, win.config, info)
+    record["compared"] = [
+        {
+            "decoder": decoder_label(r.config),
+            "val_auc": scores[i],
+            "seconds": r.result.timings["total"],
+        }
+        for i, r in enumerate(runs)
+    ]
+    win.result.timings["compare"] = time.perf_counter() - t0
+    log.info(
+        "decoder: %s (validation AUC %s)",
+        decoder_label(win.config),
+        " vs ".join(f"{decoder_label(r.config)} {scores[i]:.4f}" for i, r in enumerate(runs)),
+    )
+    win.result.graph["featureless"] = record
+    notify(callbacks, "on_start", [])
+    for record_ in win.result.history:
+        notify(callbacks, "on_epoch", record_)
+    notify(callbacks, "on_end", win.result)
+    return win
 
 
 def _export(

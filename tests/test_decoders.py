@@ -16,11 +16,11 @@ from graphae.nn.decoders import (
     MLPDecoder,
     NCNDecoder,
     build_decoder,
-    common_neighbor_sum,
     decoder_kind,
     decoders,
 )
 from graphae.nn.encoders import build_encoder, encoders
+from graphae.nn.pair_structure import common_neighbor_sum
 from graphae.nn.propagation import normalized_adjacency
 
 

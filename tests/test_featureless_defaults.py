@@ -2,8 +2,8 @@
 
 * ``feature_fallback="auto"``: identity up to 2,048 nodes, else degree features beside
   learnable input codes (``degree_learnable``);
-* ``featureless_decoder="auto"``: the ``ncn`` decoder instead of the default inner product
-  up to 2,048 nodes;
+* ``featureless_decoder="auto"``: the ``ncn`` decoder up to 2,048 nodes (the inner product
+  above), with and without the heuristic-counts head, the better on validation kept;
 * ``export_edges="auto"``: ``refit`` (retrain on every edge for the selected epoch count)
   for a featureless file, ``split`` for everything else;
 
@@ -22,7 +22,14 @@ from clihelp import run_cli
 from graphae.config import RunConfig
 from graphae.data.io import load_graph
 from graphae.errors import GraphaeError
-from graphae.featureless import NCN_MAX_NODES, resolve_featureless
+from graphae.featureless import (
+    COUNTS_MIN_CN_AUC,
+    NCN_MAX_NODES,
+    compares_decoders,
+    decoder_candidates,
+    decoder_label,
+    resolve_featureless,
+)
 
 
 def _ring_with_chords(n: int) -> list[tuple[int, int]]:
@@ -33,6 +40,16 @@ def _ring_with_chords(n: int) -> list[tuple[int, int]]:
 def small_file(tmp_path):
     path = tmp_path / "edges.csv"
     path.write_text("".join(f"{u},{v}\n" for u, v in _ring_with_chords(40)))
+    return path
+
+
+@pytest.fixture
+def clustered_file(tmp_path):
+    """12 cliques of 6 in a ring (networkx's connected caveman graph): CN is informative."""
+    import networkx as nx
+
+    path = tmp_path / "caves.csv"
+    path.write_text("".join(f"{u},{v}\n" for u, v in nx.connected_caveman_graph(12, 6).edges()))
     return path
 
 
@@ -49,37 +66,115 @@ def test_resolution_of_a_small_featureless_file(small_file) -> None:
     resolved, record = resolve_featureless(config, graph)
     assert (resolved.feature_fallback, resolved.decoder, resolved.export_edges) == (
         "identity",
-        "ncn",
+        "inner_product",  # the decoder is chosen by decoder_candidates' comparison
         "refit",
     )
     assert record == {
         "feature_fallback": "identity",
-        "decoder": "ncn",
+        "decoder": "inner_product",
         "export_edges": "refit",
-        "auto": ["decoder", "export_edges", "feature_fallback"],
+        "auto": ["export_edges", "feature_fallback"],
     }
     # a resolved config is a fixed point: replaying config.json repeats the run
     again, record2 = resolve_featureless(resolved, graph)
     assert again == resolved and record2["auto"] == []
-    # explicit values are kept
-    for changes, want in (
-        ({"decoder": "mlp"}, ("mlp", "refit")),
-        ({"featureless_decoder": "off"}, ("inner_product", "refit")),
-        ({"export_edges": "split"}, ("ncn", "split")),
-        ({"decoder_options": {"normalize": True}}, ("inner_product", "refit")),
-        ({"encoder": "embedding"}, ("inner_product", "refit")),
-        ({"objective": "grace"}, ("inner_product", "refit")),
-    ):
-        r, _ = resolve_featureless(config.replace(**changes), graph)
-        assert (r.decoder, r.export_edges) == want, changes
     # a graph passed in memory records its fallback only
     r, rec = resolve_featureless(config, graph, defaults=False)
     assert (r.decoder, r.export_edges, r.feature_fallback) == ("inner_product", "auto", "identity")
     assert rec["auto"] == ["feature_fallback"]
-    # a directed graph keeps the inner product (ncn's neighbourhoods are undirected)
-    directed = load_graph(small_file, directed=True)
-    r, _ = resolve_featureless(config.replace(directed=True), directed)
-    assert r.decoder == "inner_product"
+
+
+def _candidates(config: RunConfig, graph) -> tuple[list[RunConfig], dict]:
+    from graphae.pipeline import make_split
+
+    return decoder_candidates(config, graph, make_split(graph, config))
+
+
+def test_decoder_candidates(small_file, clustered_file, large_file) -> None:
+    config = RunConfig(graph=str(clustered_file))
+    graph = load_graph(clustered_file)
+    got, info = _candidates(config, graph)
+    assert [(c.decoder, c.decoder_options, c.featureless_decoder) for c in got] == [
+        ("ncn", {}, "off"),
+        ("ncn", {"counts": True}, "off"),
+    ]
+    assert [decoder_label(c) for c in got] == ["ncn", "ncn + counts"]
+    # CN's validation AUC from the split's message-passing graph, as graphae baseline gives it
+    from graphae.evaluation.metrics import link_metrics
+    from graphae.nn.heuristics import split_heuristic_scores
+    from graphae.pipeline import make_split
+
+    pos, neg = split_heuristic_scores("cn", make_split(graph, config), ("val",))["val"]
+    assert info == {"cn_val_auc": link_metrics(pos, neg)["auc"]}
+    assert info["cn_val_auc"] >= COUNTS_MIN_CN_AUC
+    assert all(
+        c.replace(decoder_options={}, decoder="inner_product")
+        == config.replace(featureless_decoder="off")
+        for c in got
+    )  # nothing else changes
+    # a candidate's saved config runs it alone: no second comparison
+    assert not compares_decoders(got[0]) and not compares_decoders(got[1])
+    # a ring with chords has no triangles: CN tells nothing, so the base decoder alone
+    ring, ring_info = _candidates(RunConfig(graph=str(small_file)), load_graph(small_file))
+    assert [(c.decoder, c.decoder_options) for c in ring] == [("ncn", {})]
+    assert ring_info["cn_val_auc"] == 0.5
+    # above 2,048 nodes the base is the inner product
+    big, _ = _candidates(RunConfig(graph=str(large_file)), load_graph(large_file))
+    assert [(c.decoder, c.decoder_options) for c in big] == [("inner_product", {})]
+    # the user's choices are kept: no candidates
+    for changes in (
+        {"decoder": "mlp"},
+        {"featureless_decoder": "off"},
+        {"decoder_options": {"counts": True}},
+        {"encoder": "embedding"},
+        {"objective": "grace"},
+        {"feature_decoder": "linear"},
+    ):
+        assert _candidates(config.replace(**changes), graph) == ([], {}), changes
+    # a directed graph (ncn's neighbourhoods are undirected) and a file with features
+    directed = load_graph(clustered_file, directed=True)
+    assert _candidates(config.replace(directed=True), directed) == ([], {})
+    assert not compares_decoders(config.replace(features="x.csv"))
+
+
+def test_the_comparison_keeps_the_better_validation_auc_and_replays_exactly(
+    clustered_file, tmp_path, capsys
+) -> None:
+    from graphae.pipeline import fit, make_split
+
+    config = RunConfig(graph=str(clustered_file), epochs=15, seed=2, device="cpu")
+    run = fit(config)
+    record = run.result.graph["featureless"]
+    compared = record["compared"]
+    assert [c["decoder"] for c in compared] == ["ncn", "ncn + counts"]
+    aucs = [c["val_auc"] for c in compared]
+    winner = aucs.index(max(aucs))
+    assert decoder_label(run.config) == compared[winner]["decoder"]
+    assert run.result.metrics["val/link/auc"] == max(aucs)
+    assert "decoder" in record["auto"] and run.config.featureless_decoder == "off"
+    assert record["decoder_options"] == run.config.decoder_options
+    # every candidate is an ordinary run: the losing one, trained alone, has the recorded AUC
+    loser = decoder_candidates(config, run.graph, make_split(run.graph, config))[0][1 - winner]
+    assert fit(loser).result.metrics["val/link/auc"] == aucs[1 - winner]
+    # the winner's saved config repeats it bit for bit, without a comparison
+    alone = fit(run.config)
+    assert "compared" not in alone.result.graph["featureless"]
+    assert torch.equal(alone.z, run.z) and torch.equal(alone.export_z, run.export_z)
+    # from the CLI: the choice is printed and metrics.jsonl holds the winner's epochs once
+    out = tmp_path / "cli"
+    code, stdout, err = run_cli(
+        ["train", "--graph", clustered_file, "--epochs", 15, "--seed", 2, "--device", "cpu",
+         "--out", out, "--no-progress"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"decoder: chosen on validation AUC, ncn {aucs[0]:.4f}, ncn + counts {aucs[1]:.4f}" in (
+        stdout
+    )
+    history = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [h["epoch"] for h in history] == list(range(1, run.result.epochs_run + 1))
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["decoder_options"] == run.config.decoder_options
 
 
 def test_features_and_datasets_are_untouched(small_file, tmp_path) -> None:
@@ -127,6 +222,9 @@ def test_refit_export_trains_on_every_edge_and_reloads_exactly(small_file, tmp_p
     config = RunConfig(graph=str(small_file), epochs=12, seed=1, device="cpu")
     run = fit(config)
     assert run.config.decoder == "ncn" and run.config.export_edges == "refit"
+    chosen = run.result.graph["featureless"]
+    assert "compared" not in chosen and chosen["cn_val_auc"] < COUNTS_MIN_CN_AUC  # a ring: no CN
+    assert "decoder" in chosen["auto"] and chosen["decoder_options"] == {}
     graph = run.graph
     assert run.result.graph["featureless"]["export_edges"] == "refit"
     info = run.result.export

@@ -521,6 +521,11 @@ def _check_options(where: str, kind: str, name: str, options: Any) -> dict[str, 
         from graphae.nn.latent import HYBRID_OPTIONS
 
         valid += [k for k in HYBRID_OPTIONS if k not in valid]
+    if kind == "decoder":  # the heuristic-counts head, on every structure decoder
+        from graphae.nn.decoders import STRUCTURE_OPTIONS, decoder_kind
+
+        if decoder_kind(name) == "structure":
+            valid += [k for k in STRUCTURE_OPTIONS if k not in valid]
     for k in options:
         if k not in valid:
             raise GraphaeError(

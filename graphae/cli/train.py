@@ -335,6 +335,12 @@ def _print_outcome(out: Path, run: object, as_json: bool) -> None:
     parts = [f"{k}={m[k]:.4f}" for k in _SHOWN_METRICS if k in m]
     typer.echo(f"{run.graph.summary()}")  # type: ignore[attr-defined]
     typer.echo(f"best epoch {result.best_epoch}/{result.epochs_run}: " + " ".join(parts))
+    compared = (result.graph.get("featureless") or {}).get("compared")
+    if compared:
+        typer.echo(
+            "decoder: chosen on validation AUC, "
+            + ", ".join(f"{c['decoder']} {c['val_auc']:.4f}" for c in compared)
+        )
     export = result.export
     if export.get("edges") == "refit":
         edges = export["mp_edges"] if result.graph["directed"] else export["mp_edges"] // 2

@@ -131,12 +131,14 @@ def call_factory(
     factory: Callable[..., Any],
     context: dict[str, Any],
     options: dict[str, Any],
+    shared_options: tuple[str, ...] = (),
 ) -> Any:
     """Call a registry factory with the ``context`` keywords it declares plus ``options``.
 
     Context keywords a factory does not declare are dropped (a ``linear``
     encoder has no ``hidden_channels``); an option it does not declare is a user
-    error listing the valid ones.
+    error listing the valid ones, ``shared_options`` (taken by the caller for
+    every component of the kind) among them.
 
     Raises:
         GraphaeError: On an unknown option.
@@ -145,7 +147,7 @@ def call_factory(
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     unknown = sorted(k for k in options if k not in params and not accepts_any)
     if unknown:
-        valid = sorted(k for k in params if k not in context)
+        valid = sorted({k for k in params if k not in context} | set(shared_options))
         raise GraphaeError(
             f"{kind} {name!r} has no option {', '.join(map(repr, unknown))}; "
             f"valid options: {', '.join(valid) or 'none'}"

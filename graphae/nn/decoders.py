@@ -32,6 +32,11 @@ Factories receive keyword *context* from the model builder
 ``encoder``) and take only the keywords they declare; everything else they
 declare is a user option (``--decoder-option KEY=VALUE``). Use
 :func:`build_decoder`.
+
+Every structure decoder also takes the options of :data:`STRUCTURE_OPTIONS`:
+``counts=true`` adds a learned function of the pair's classic heuristic counts
+to its logit (:class:`PairCountsHead`; 5·w + 2w + 1 more parameters, w =
+``counts_width``, default 32).
 """
 
 from __future__ import annotations
@@ -50,6 +55,12 @@ from graphae.nn.base import (
     make_activation,
     make_norm,
 )
+from graphae.nn.pair_structure import (
+    PAIR_COUNTS,
+    NeighborIndex,
+    common_neighbor_sum,
+    pair_counts,
+)
 from graphae.nn.propagation import PropagationCache
 from graphae.registry import Registry
 
@@ -66,6 +77,10 @@ DECODER_CONTEXT = (
 )
 
 _KINDS: dict[str, str] = {}
+
+#: Options every structure decoder takes, handled by :func:`build_decoder`: ``counts`` wraps
+#: the decoder in a :class:`PairCountsHead` of hidden width ``counts_width``.
+STRUCTURE_OPTIONS: dict[str, Any] = {"counts": False, "counts_width": 32}
 
 
 def decoder_kind(name: str) -> str:
@@ -437,76 +452,6 @@ class GNNDecoder(StructureDecoder):
         return self.scorer.dense(self.stack(z, _need_graph("gnn", edge_index)))
 
 
-class _CommonNeighborIndex:
-    """Sorted neighbour lists of a message-passing graph, rebuilt when the graph changes.
-
-    Neighbourhoods are undirected (an edge in either direction makes two nodes
-    neighbours), without self loops, and each neighbour counts once.
-    """
-
-    def __init__(self) -> None:
-        self._graph: Tensor | None = None  # held, so its identity cannot be reused
-        self._key: tuple[int, int] | None = None
-        self.rowptr = self.col = self.keys = self.degree = torch.empty(0, dtype=torch.long)
-
-    def get(self, edge_index: Tensor, num_nodes: int) -> _CommonNeighborIndex:
-        key = (num_nodes, edge_index._version)
-        if edge_index is not self._graph or key != self._key:
-            ei = edge_index.detach().long()
-            both = torch.cat([ei, ei.flip(0)], dim=1)
-            both = both[:, both[0] != both[1]]
-            keys = torch.unique(both[0] * num_nodes + both[1])  # sorted, distinct
-            row, self.col = keys // num_nodes, keys % num_nodes
-            self.keys = keys
-            self.degree = torch.bincount(row, minlength=num_nodes)
-            self.rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=ei.device)
-            self.rowptr[1:] = torch.cumsum(self.degree, 0)
-            self._graph, self._key = edge_index, key
-        return self
-
-
-def common_neighbor_sum(
-    z: Tensor, pairs: Tensor, edge_index: Tensor, index: _CommonNeighborIndex | None = None
-) -> Tensor:
-    """``Σ_{w ∈ Γ(u) ∩ Γ(v)} z_w`` for each pair ``(u, v)``.
-
-    Vectorised on the tensors' device: the neighbours of the endpoint with the
-    smaller degree are listed and tested against the other endpoint's with a
-    binary search over the sorted edge keys, so the work is
-    ``Σ_pairs min(deg u, deg v)`` (never an ``N × N`` matrix). ``u`` and ``v``
-    themselves are never common neighbours of their own pair, so the pair's own
-    edge (a training positive is an edge of the message-passing graph) does
-    not enter its sum.
-
-    Args:
-        z: ``(N, d)`` embeddings.
-        pairs: ``(2, P)`` pairs.
-        edge_index: ``(2, E)`` message-passing graph (undirected neighbourhoods).
-        index: A cached neighbour index (rebuilt here when ``None``).
-
-    Returns:
-        ``(P, d)`` sums (zero rows for pairs without common neighbours).
-    """
-    n = z.size(0)
-    idx = (index or _CommonNeighborIndex()).get(edge_index, n)
-    u, v = pairs[0].long(), pairs[1].long()
-    swap = idx.degree[u] > idx.degree[v]
-    a, b = torch.where(swap, v, u), torch.where(swap, u, v)
-    counts = idx.degree[a]
-    total = int(counts.sum())
-    out = z.new_zeros(pairs.size(1), z.size(1))
-    if total == 0:
-        return out
-    pair_id = torch.repeat_interleave(torch.arange(pairs.size(1), device=z.device), counts)
-    first = torch.cumsum(counts, 0) - counts
-    offset = torch.arange(total, device=z.device) - first[pair_id]
-    w = idx.col[idx.rowptr[a][pair_id] + offset]
-    key = b[pair_id] * n + w
-    pos = torch.searchsorted(idx.keys, key).clamp_(max=idx.keys.numel() - 1)
-    hit = (idx.keys[pos] == key) & (w != b[pair_id])
-    return out.index_add(0, pair_id[hit], z.index_select(0, w[hit]))
-
-
 class NCNDecoder(StructureDecoder):
     """Neural Common Neighbour: an MLP on ``[z_u ⊙ z_v, Σ_{w ∈ Γ(u) ∩ Γ(v)} z_w]``.
 
@@ -545,7 +490,7 @@ class NCNDecoder(StructureDecoder):
         sizes = [2 * in_channels] + [width] * depth + [1]
         self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
         self.acts = nn.ModuleList(make_activation(activation, width) for _ in range(depth))
-        self._index = _CommonNeighborIndex()
+        self._index = NeighborIndex()
 
     def pair_features(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None) -> Tensor:
         """``(P, 2d)`` inputs of the MLP: ``[z_u ⊙ z_v, Σ_{w ∈ Γ(u)∩Γ(v)} z_w]``."""
@@ -558,6 +503,44 @@ class NCNDecoder(StructureDecoder):
         for lin, act in zip(self.lins[:-1], self.acts, strict=True):
             h = act(lin(nn.functional.dropout(h, self.dropout, self.training)))
         return self.lins[-1](h).squeeze(-1)
+
+
+class PairCountsHead(StructureDecoder):
+    """A structure decoder plus a learned function of the pair's heuristic counts.
+
+    ``logit = base(z, pairs) + MLP(log1p(counts(u, v)))``, with the counts of
+    :func:`~graphae.nn.pair_structure.pair_counts` (common neighbours,
+    Adamic–Adar, resource allocation, paths of length 3, preferential
+    attachment) on the message-passing graph without the pair's own edge, so
+    a held-out pair and a training positive (an edge of that graph) are
+    counted alike. The head reads what the classic heuristics read — the
+    longer paths of Katz, the degree product of preferential attachment —
+    which a node-wise decoder cannot, and leaves the embeddings to model the
+    rest (``benchmarks/results/featureless.md``). Built by
+    :func:`build_decoder` with ``counts=true`` on any structure decoder.
+
+    Args:
+        base: The structure decoder whose logit the head adds to.
+        width: Hidden width of the one-hidden-layer MLP on the 5 counts.
+
+    Shapes: ``z (N, d)``, ``pairs (2, P)``, ``edge_index (2, E)`` → ``(P,)`` logits.
+    """
+
+    needs_graph = True
+
+    def __init__(self, base: StructureDecoder, width: int = 32) -> None:
+        super().__init__()
+        self.base = base
+        self.head = nn.Sequential(
+            nn.Linear(len(PAIR_COUNTS), width), nn.ReLU(), nn.Linear(width, 1)
+        )
+        # the base's neighbour index when it has one (ncn): one index per graph
+        self._index = getattr(base, "_index", None) or NeighborIndex()
+
+    def forward(self, z: Tensor, pairs: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        graph = _need_graph("counts head", edge_index)
+        c = pair_counts(pairs, graph, z.size(0), self._index).to(z.dtype)
+        return self.base(z, pairs, graph) + self.head(torch.log1p(c)).squeeze(-1)
 
 
 # -------------------------------------------------------------------- feature
@@ -880,4 +863,20 @@ def build_decoder(name: str, options: dict[str, Any] | None = None, **context: A
     Returns:
         The decoder.
     """
-    return call_factory("decoder", name, decoders.get(name), context, dict(options or {}))
+    opts = dict(options or {})
+    shared = tuple(STRUCTURE_OPTIONS) if decoder_kind(name) == "structure" else ()
+    head = {k: opts.pop(k) for k in shared if k in opts}
+    decoder = call_factory("decoder", name, decoders.get(name), context, opts, shared)
+    if not head:
+        return decoder
+    counts = head.get("counts", STRUCTURE_OPTIONS["counts"])
+    width = head.get("counts_width", STRUCTURE_OPTIONS["counts_width"])
+    if not isinstance(counts, bool):
+        raise GraphaeError(f"decoder option counts must be true or false, got {counts!r}")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise GraphaeError(f"decoder option counts_width must be an integer >= 1, got {width!r}")
+    if not counts:
+        if "counts_width" in head:
+            raise GraphaeError("decoder option counts_width needs counts=true")
+        return decoder
+    return PairCountsHead(decoder, width)
