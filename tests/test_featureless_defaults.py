@@ -334,3 +334,35 @@ def test_a_config_recorded_before_the_defaults_resumes_as_it_ran() -> None:
         with_features, {"graph": "edges.csv", "features": "x.csv"}, {"num_nodes": 10}
     )
     assert kept.feature_fallback == "auto" and kept.export_edges == "split"
+
+
+def test_an_interrupted_comparison_leaves_nothing_and_reruns(
+    clustered_file, tmp_path, capsys, monkeypatch
+) -> None:
+    import os
+    import signal
+
+    import graphae.training.sampling as T
+
+    out = tmp_path / "run"
+    args = ["train", "--graph", clustered_file, "--epochs", 10, "--device", "cpu",
+            "--out", out, "--no-progress"]  # fmt: skip
+    real, calls = T.sample_negatives, {"n": 0}
+
+    def sampler(*a: object, **k: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 14:  # during the second candidate (10 epochs each)
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(*a, **k)
+
+    monkeypatch.setattr(T, "sample_negatives", sampler)
+    code, _, err = run_cli(args, capsys)
+    monkeypatch.undo()
+    assert code == 130
+    assert "no checkpoint was written yet, so run the same command again" in err
+    assert not out.exists()
+    assert not (tmp_path / "run.partial").exists() or not any((tmp_path / "run.partial").iterdir())
+    # running the same command again is not refused and finishes with the comparison
+    code, stdout, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert "decoder: chosen on validation AUC" in stdout and (out / "embeddings.npy").is_file()
