@@ -127,6 +127,12 @@ CONFIGS: dict[str, list[str]] = {
                               "--out-channels", "64"],
     "cli_ip_counts_lr_w128": ["--decoder", "inner_product", "--decoder-option", "counts=true",
                               "--lr", "0.001", "--decoder-option", "counts_width=128"],
+    "cli_ip_counts_drop": ["--decoder", "inner_product", "--decoder-option", "counts=true",
+                           "--dropout", "0.5"],
+    "cli_ip_counts_mask": ["--decoder", "inner_product", "--decoder-option", "counts=true",
+                           "--edge-mask", "0.5"],
+    "cli_ip_counts_wd": ["--decoder", "inner_product", "--decoder-option", "counts=true",
+                         "--weight-decay", "5e-4"],
     "cli_ip_counts_degree": ["--decoder", "inner_product", "--decoder-option", "counts=true",
                              "--feature-fallback", "degree"],
 }  # fmt: skip
