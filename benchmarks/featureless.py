@@ -56,6 +56,10 @@ HEURISTICS = list(HEURISTIC_BASELINES)  # the harness's heuristic rows, in its o
 #: split model's embeddings exported.
 AS_GIVEN = ["--featureless-decoder", "off", "--export-edges", "split"]
 
+#: The inner product / ``ncn`` with the heuristic-counts head.
+IP_COUNTS = ["--decoder", "inner_product", "--decoder-option", "counts=true"]
+NCN_COUNTS = ["--decoder", "ncn", "--decoder-option", "counts=true"]
+
 #: name -> extra ``graphae train`` flags (on top of the defaults).
 CONFIGS: dict[str, list[str]] = {
     # graphae's defaults today, no flags: identity <= 2,048 nodes with the ncn decoder,
@@ -110,31 +114,21 @@ CONFIGS: dict[str, list[str]] = {
     # the inner product above; run_all adds the --decoder) = the defaults before the counts
     # head, and the base with the heuristic-counts head (CN, AA, RA, 3-paths, degree product)
     "cli_base": ["--featureless-decoder", "off"],
-    "cli_ip_counts": ["--decoder", "inner_product", "--decoder-option", "counts=true"],
-    "cli_ncn_counts": ["--decoder", "ncn", "--decoder-option", "counts=true"],
+    "cli_ip_counts": IP_COUNTS,
+    "cli_ncn_counts": NCN_COUNTS,
     # variations of the counts head, for the graphs where no configuration beat the best
     # heuristic yet (NS: Katz, Router: preferential attachment)
-    "cli_ncn_counts_wide": ["--decoder", "ncn", "--decoder-option", "counts=true",
-                            "--hidden-channels", "128", "--out-channels", "64"],
-    "cli_ncn_counts_w128": ["--decoder", "ncn", "--decoder-option", "counts=true",
-                            "--decoder-option", "counts_width=128"],
-    "cli_ip_counts_lr": ["--decoder", "inner_product", "--decoder-option", "counts=true",
-                         "--lr", "0.001"],
-    "cli_ncn_counts_lr": ["--decoder", "ncn", "--decoder-option", "counts=true",
-                          "--lr", "0.001"],
-    "cli_ip_counts_lr_wide": ["--decoder", "inner_product", "--decoder-option", "counts=true",
-                              "--lr", "0.001", "--hidden-channels", "128",
+    "cli_ncn_counts_wide": [*NCN_COUNTS, "--hidden-channels", "128", "--out-channels", "64"],
+    "cli_ncn_counts_w128": [*NCN_COUNTS, "--decoder-option", "counts_width=128"],
+    "cli_ip_counts_lr": [*IP_COUNTS, "--lr", "0.001"],
+    "cli_ncn_counts_lr": [*NCN_COUNTS, "--lr", "0.001"],
+    "cli_ip_counts_lr_wide": [*IP_COUNTS, "--lr", "0.001", "--hidden-channels", "128",
                               "--out-channels", "64"],
-    "cli_ip_counts_lr_w128": ["--decoder", "inner_product", "--decoder-option", "counts=true",
-                              "--lr", "0.001", "--decoder-option", "counts_width=128"],
-    "cli_ip_counts_drop": ["--decoder", "inner_product", "--decoder-option", "counts=true",
-                           "--dropout", "0.5"],
-    "cli_ip_counts_mask": ["--decoder", "inner_product", "--decoder-option", "counts=true",
-                           "--edge-mask", "0.5"],
-    "cli_ip_counts_wd": ["--decoder", "inner_product", "--decoder-option", "counts=true",
-                         "--weight-decay", "5e-4"],
-    "cli_ip_counts_degree": ["--decoder", "inner_product", "--decoder-option", "counts=true",
-                             "--feature-fallback", "degree"],
+    "cli_ip_counts_lr_w128": [*IP_COUNTS, "--lr", "0.001", "--decoder-option", "counts_width=128"],
+    "cli_ip_counts_drop": [*IP_COUNTS, "--dropout", "0.5"],
+    "cli_ip_counts_mask": [*IP_COUNTS, "--edge-mask", "0.5"],
+    "cli_ip_counts_wd": [*IP_COUNTS, "--weight-decay", "5e-4"],
+    "cli_ip_counts_degree": [*IP_COUNTS, "--feature-fallback", "degree"],
 }  # fmt: skip
 
 

@@ -229,11 +229,13 @@ class RunConfig:
             not affected. A run records the resolved value.
         nodes: Optional file of node ids, one per line: the full node set of
             ``graph``, isolated nodes included.
-        featureless_decoder: ``"auto"``: a featureless user ``graph`` of at
-            most 2,048 nodes trained with the default inner-product decoder
-            gets the common-neighbour decoder ``ncn`` instead (chosen by
-            measurement, :mod:`graphae.featureless`); ``"off"`` keeps the
-            decoder as given.
+        featureless_decoder: ``"auto"``: a featureless user ``graph`` trained
+            with the default inner-product decoder gets the common-neighbour
+            decoder ``ncn`` up to 2,048 nodes (the inner product above),
+            trained with and without the heuristic-counts head where common
+            neighbours are informative and the better on validation kept
+            (chosen by measurement, :mod:`graphae.featureless`); ``"off"``
+            keeps the decoder as given.
         export_edges: What the exported embeddings and saved model have seen:
             ``"split"`` (the model of the best validation epoch, encoded over
             the split's message-passing graph), ``"all"`` (that model encoded

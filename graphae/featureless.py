@@ -66,8 +66,10 @@ DECODER_VARIANTS: tuple[dict[str, Any], ...] = ({}, {"counts": True})
 
 #: The common-neighbour AUC on a run's validation split from which the heuristic-counts
 #: head is tried. Measured (``benchmarks/results/featureless.md``): on Power and Router,
-#: where CN scores 0.61-0.64, the head lost 1-4 points or collapsed on some seeds; on the
-#: eight graphs where CN scores 0.82-0.99 it was level or ahead. The threshold sits between.
+#: where CN scores 0.54-0.57 on the runs' validation pairs, the head lost 1.2-4 points (two
+#: Power seeds collapsed); on the other eight, where it scores 0.74-0.98, it was level or up to
+#: 1 point ahead on five and lost 0.1-1.9 on PB, USAir and powerlaw_cluster, where the validation
+#: comparison keeps the base on some seeds. The threshold sits between the two groups.
 COUNTS_MIN_CN_AUC = 0.75
 
 #: ``feature_source`` values that mean graphae made the features up.
@@ -96,9 +98,10 @@ def resolve_featureless(
     Args:
         config: The run's configuration.
         graph: Its input graph, loaded with ``config.feature_fallback``.
-        defaults: Apply the decoder and export defaults (``False`` for a graph
-            passed in memory, e.g. by the scikit-learn estimator: only the
-            feature fallback is recorded).
+        defaults: Apply the export default (``False`` for a graph passed in
+            memory, e.g. by the scikit-learn estimator: only the feature
+            fallback is recorded). The decoder is chosen by
+            :func:`decoder_candidates`.
 
     Returns:
         ``(config with the auto values resolved, record)``. The record (``None``

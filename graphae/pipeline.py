@@ -303,9 +303,9 @@ def fit(
     exported = _export(config, graph, model, run.x, int(run.selection.best_epoch), progress)
     record = graph_record(graph, split, run.false_negative_rate)
     if run.featureless is not None:
-        record["featureless"] = run.featureless
-        if chosen:
-            record["featureless"] = _chosen_record(run.featureless, config, chosen)
+        record["featureless"] = (
+            _chosen_record(run.featureless, config, chosen) if chosen else run.featureless
+        )
     result = RunResult(
         config=config.to_dict(),
         metrics=metrics,

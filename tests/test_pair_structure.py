@@ -26,6 +26,13 @@ def _edge_index(g: nx.Graph) -> torch.Tensor:
     return torch.tensor(list(g.edges())).t()  # one direction only: neighbourhoods are undirected
 
 
+def _graph_and_embeddings() -> tuple[torch.Tensor, torch.Tensor]:
+    """The test graph's edge index and seeded ``(N, 4)`` embeddings."""
+    g = _graph()
+    torch.manual_seed(0)
+    return _edge_index(g), torch.randn(g.number_of_nodes(), 4)
+
+
 def _brute_force(g: nx.Graph, u: int, v: int) -> list[float]:
     """Counts of ``(u, v)`` on ``g`` minus the edge ``uv``."""
     h = g.copy()
@@ -102,11 +109,7 @@ def test_index_rebuilds_when_the_graph_changes() -> None:
 
 @pytest.mark.parametrize("name", ["inner_product", "ncn"])
 def test_counts_head_scores_a_pair_alike_with_or_without_its_edge(name) -> None:
-    g = _graph()
-    n = g.number_of_nodes()
-    ei = _edge_index(g)
-    torch.manual_seed(0)
-    z = torch.randn(n, 4)
+    ei, z = _graph_and_embeddings()
     dec = build_decoder(name, {"counts": True, "counts_width": 8}, in_channels=4)
     dec.eval()
     assert isinstance(dec, PairCountsHead) and dec.needs_graph
@@ -119,7 +122,9 @@ def test_counts_head_scores_a_pair_alike_with_or_without_its_edge(name) -> None:
         assert torch.equal(dec(z, pair, ei), dec(z, pair, without)), pair.tolist()
     # the logit is the base decoder's plus the head's MLP of log1p(counts)
     pairs = torch.tensor([[0, 1, 2, 3], [5, 7, 9, 4]])
-    want = dec.base(z, pairs, ei) + dec.head(torch.log1p(pair_counts(pairs, ei, n))).squeeze(-1)
+    want = dec.base(z, pairs, ei) + dec.head(
+        torch.log1p(pair_counts(pairs, ei, z.size(0)))
+    ).squeeze(-1)
     assert torch.allclose(dec(z, pairs, ei), want)
     with pytest.raises(GraphaeError, match="propagates over the graph"):
         dec(z, ei[:, :1])
@@ -171,3 +176,28 @@ def test_every_structure_decoder_takes_the_counts_head() -> None:
         assert out.shape == (4,) and torch.isfinite(out).all(), name
         out.sum().backward()
         assert all(p.grad is not None for p in dec.head.parameters()), name
+
+
+def test_ncn_with_the_counts_head_lists_a_batch_once(monkeypatch) -> None:
+    ei, z = _graph_and_embeddings()
+    dec = build_decoder("ncn", {"counts": True}, in_channels=4)
+    assert dec._index is dec.base._index  # one index for the base and the head
+    pairs = torch.tensor([[0, 1, 2, 3], [5, 7, 9, 4]])
+    first = dec(z, pairs, ei)  # builds the index and A²
+    calls = {"n": 0}
+    real = NeighborIndex.expand
+
+    def counting(self, nodes):
+        calls["n"] += 1
+        return real(self, nodes)
+
+    monkeypatch.setattr(NeighborIndex, "expand", counting)
+    again = pairs.clone()
+    assert torch.equal(dec(z, again, ei), first) and calls["n"] == 1
+    # a pair changed in place is listed again, and scored as the new pair
+    again[1, 0] = 6
+    want = build_decoder("ncn", {"counts": True}, in_channels=4)
+    want.load_state_dict(dec.state_dict())
+    want_scores = want(z, again.clone(), ei)
+    calls["n"] = 0
+    assert torch.equal(dec(z, again, ei), want_scores) and calls["n"] == 1

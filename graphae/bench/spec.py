@@ -522,10 +522,9 @@ def _check_options(where: str, kind: str, name: str, options: Any) -> dict[str, 
 
         valid += [k for k in HYBRID_OPTIONS if k not in valid]
     if kind == "decoder":  # the heuristic-counts head, on every structure decoder
-        from graphae.nn.decoders import STRUCTURE_OPTIONS, decoder_kind
+        from graphae.nn.decoders import shared_options
 
-        if decoder_kind(name) == "structure":
-            valid += [k for k in STRUCTURE_OPTIONS if k not in valid]
+        valid += [k for k in shared_options(name) if k not in valid]
     for k in options:
         if k not in valid:
             raise GraphaeError(

@@ -106,7 +106,7 @@ def component_options(kind: str, name: str) -> list[dict[str, Any]]:
     Raises:
         GraphaeError: For an unknown name (listing the valid ones).
     """
-    from graphae.nn.decoders import DECODER_CONTEXT, STRUCTURE_OPTIONS, decoder_kind, decoders
+    from graphae.nn.decoders import DECODER_CONTEXT, decoders, shared_options
     from graphae.nn.encoders import ENCODER_CONTEXT, encoders
 
     registry, context = (
@@ -121,8 +121,10 @@ def component_options(kind: str, name: str) -> list[dict[str, Any]]:
         out.append(
             {"name": p.name, "default": None if required else p.default, "required": required}
         )
-    if kind == "decoder" and decoder_kind(name) == "structure":
-        out += [{"name": k, "default": v, "required": False} for k, v in STRUCTURE_OPTIONS.items()]
+    if kind == "decoder":
+        out += [
+            {"name": k, "default": v, "required": False} for k, v in shared_options(name).items()
+        ]
     return out
 
 

@@ -119,8 +119,9 @@ FLAGS: dict[str, Flag] = {
     ),
     "featureless_decoder": Flag(
         _I,
-        "auto: a --graph without features of <= 2,048 nodes gets the ncn decoder instead of "
-        "the default inner product; off: keep --decoder as given.",
+        "auto: a --graph without features gets the ncn decoder (<= 2,048 nodes) or the inner "
+        "product, trained with and without the heuristic-counts head where common neighbours "
+        "score >= 0.75 validation AUC, the better kept; off: keep --decoder as given.",
     ),
     "export_edges": Flag(
         _I,

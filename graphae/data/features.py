@@ -30,23 +30,17 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
+from graphae.config import CHOICES
+
 if TYPE_CHECKING:
     from graphae.data.graph import Graph
 
-#: Valid values of ``RunConfig.feature_norm``.
-FEATURE_NORMS = ("auto", "row", "none")
+#: Valid values of ``RunConfig.feature_norm`` (:data:`graphae.config.CHOICES`).
+FEATURE_NORMS = CHOICES["feature_norm"]
 
 #: Valid values of ``RunConfig.feature_fallback`` / ``load_graph(feature_fallback=)``: what a
 #: user graph without node features gets (:func:`graphae.data.io.load_graph`).
-FEATURE_FALLBACKS = (
-    "auto",
-    "identity",
-    "degree",
-    "random",
-    "learnable",
-    "degree_learnable",
-    "none",
-)
+FEATURE_FALLBACKS = CHOICES["feature_fallback"]
 
 #: Feature sources that ``feature_norm`` applies to (not graphae's own fallbacks).
 NORMALISED_SOURCES = ("dataset", "file")

@@ -83,6 +83,15 @@ _KINDS: dict[str, str] = {}
 STRUCTURE_OPTIONS: dict[str, Any] = {"counts": False, "counts_width": 32}
 
 
+def shared_options(name: str) -> dict[str, Any]:
+    """Options decoder ``name`` takes beside its factory's, with their defaults.
+
+    :data:`STRUCTURE_OPTIONS` for a structure decoder (handled by
+    :func:`build_decoder`), none for a feature decoder.
+    """
+    return dict(STRUCTURE_OPTIONS) if decoder_kind(name) == "structure" else {}
+
+
 def decoder_kind(name: str) -> str:
     """``"structure"`` or ``"feature"`` for a registered decoder name."""
     decoders.get(name)
@@ -864,13 +873,13 @@ def build_decoder(name: str, options: dict[str, Any] | None = None, **context: A
         The decoder.
     """
     opts = dict(options or {})
-    shared = tuple(STRUCTURE_OPTIONS) if decoder_kind(name) == "structure" else ()
+    shared = shared_options(name)
     head = {k: opts.pop(k) for k in shared if k in opts}
-    decoder = call_factory("decoder", name, decoders.get(name), context, opts, shared)
+    decoder = call_factory("decoder", name, decoders.get(name), context, opts, tuple(shared))
     if not head:
         return decoder
-    counts = head.get("counts", STRUCTURE_OPTIONS["counts"])
-    width = head.get("counts_width", STRUCTURE_OPTIONS["counts_width"])
+    counts = head.get("counts", shared["counts"])
+    width = head.get("counts_width", shared["counts_width"])
     if not isinstance(counts, bool):
         raise GraphaeError(f"decoder option counts must be true or false, got {counts!r}")
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:

@@ -18,9 +18,11 @@ held-out positive is not, and counts that included the edge (walks through it,
 degrees raised by it) would tell the two apart and leak the label.
 
 All of it is index arithmetic on sorted neighbour keys, vectorised, with no
-``N × N`` matrix: common neighbours cost ``Σ_pairs min(deg u, deg v)``, paths
-of length 3 as much again plus the two-hop walk counts of the graph (one
-sparse product, cached with the neighbour index).
+``N × N`` float matrix: common neighbours cost ``Σ_pairs min(deg u, deg v)``,
+paths of length 3 as much again plus the two-hop walk counts of the graph
+(built once per graph, in row blocks, and cached with the neighbour index). The
+listing of a batch's neighbourhoods is cached too, so ``ncn`` with the counts
+head lists them once per batch.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ __all__ = [
     "PairNeighborhoods",
     "common_neighbor_sum",
     "pair_counts",
-    "pair_neighborhoods",
 ]
 
 #: Columns of :func:`pair_counts`, in order.
@@ -48,7 +49,8 @@ class NeighborIndex:
 
     Neighbourhoods are undirected (an edge in either direction makes two nodes
     neighbours), without self loops, and each neighbour counts once. The
-    two-hop walk counts ``A²`` are built on first use.
+    two-hop walk counts ``A²`` are built on first use; the neighbourhoods of
+    the last batch of pairs are kept (:meth:`neighborhoods`).
     """
 
     #: Largest ``N²`` for which lookups use dense ``N × N`` tables (``A`` as bytes, ``A²``
@@ -62,6 +64,7 @@ class NeighborIndex:
         self._two_hop: tuple[Tensor, Tensor] | None = None
         self._adj_table: Tensor | None = None
         self._two_hop_table: Tensor | None = None
+        self._hoods: tuple[Tensor, int, PairNeighborhoods] | None = None
 
     def _dense(self) -> bool:
         return self.num_nodes**2 <= self.DENSE_LIMIT
@@ -80,7 +83,7 @@ class NeighborIndex:
             self.rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=ei.device)
             self.rowptr[1:] = torch.cumsum(self.degree, 0)
             self._graph, self._key = edge_index, key
-            self._two_hop = self._adj_table = self._two_hop_table = None
+            self._two_hop = self._adj_table = self._two_hop_table = self._hoods = None
         return self
 
     @property
@@ -146,6 +149,26 @@ class NeighborIndex:
             )
         return self._two_hop
 
+    def neighborhoods(self, pairs: Tensor) -> PairNeighborhoods:
+        """The :class:`PairNeighborhoods` of ``pairs`` ``(2, P)`` on this graph.
+
+        Kept for the last ``pairs`` tensor (while it is not modified in place),
+        so the decoders that read the same batch (``ncn`` and the counts head
+        around it) list it once.
+        """
+        cached = self._hoods
+        if cached is not None and cached[0] is pairs and cached[1] == pairs._version:
+            return cached[2]
+        u, v = pairs[0].long(), pairs[1].long()
+        swap = self.degree[u] > self.degree[v]  # list the endpoint of smaller degree
+        a, b = torch.where(swap, v, u), torch.where(swap, u, v)
+        owner, x = self.expand(a)
+        other = b[owner]
+        shared = self.contains(other, x) if x.numel() else torch.zeros_like(x, dtype=torch.bool)
+        hoods = PairNeighborhoods(owner, x, other, shared)
+        self._hoods = (pairs, pairs._version, hoods)
+        return hoods
+
     def expand(self, nodes: Tensor) -> tuple[Tensor, Tensor]:
         """``(owner, neighbour)``: every neighbour of each of ``nodes``, flat.
 
@@ -159,13 +182,6 @@ class NeighborIndex:
         first = torch.cumsum(counts, 0) - counts
         offset = torch.arange(total, device=nodes.device) - first[owner]
         return owner, self.col[self.rowptr[nodes][owner] + offset]
-
-
-def _ordered(idx: NeighborIndex, pairs: Tensor) -> tuple[Tensor, Tensor]:
-    """``(a, b)``: each pair's endpoint of smaller degree first."""
-    u, v = pairs[0].long(), pairs[1].long()
-    swap = idx.degree[u] > idx.degree[v]
-    return torch.where(swap, v, u), torch.where(swap, u, v)
 
 
 class PairNeighborhoods(NamedTuple):
@@ -185,42 +201,15 @@ class PairNeighborhoods(NamedTuple):
         return self.owner[self.shared], self.node[self.shared]
 
 
-def pair_neighborhoods(
-    pairs: Tensor, edge_index: Tensor, num_nodes: int, index: NeighborIndex | None = None
-) -> PairNeighborhoods:
-    """List the neighbours of each pair's endpoint of smaller degree, and mark the common ones.
-
-    Args:
-        pairs: ``(2, P)`` pairs.
-        edge_index: ``(2, E)`` message-passing graph (undirected neighbourhoods).
-        num_nodes: ``N``.
-        index: A cached neighbour index (rebuilt here when ``None``).
-
-    Returns:
-        The :class:`PairNeighborhoods` (shared by :func:`common_neighbor_sum`
-        and :func:`pair_counts` when a decoder needs both).
-    """
-    return _hoods((index or NeighborIndex()).get(edge_index, num_nodes), pairs)
-
-
-def _hoods(idx: NeighborIndex, pairs: Tensor) -> PairNeighborhoods:
-    a, b = _ordered(idx, pairs)
-    owner, x = idx.expand(a)
-    other = b[owner]
-    shared = idx.contains(other, x) if x.numel() else torch.zeros_like(x, dtype=torch.bool)
-    return PairNeighborhoods(owner, x, other, shared)
-
-
 def common_neighbor_sum(
     z: Tensor,
     pairs: Tensor,
     edge_index: Tensor,
     index: NeighborIndex | None = None,
-    hoods: PairNeighborhoods | None = None,
 ) -> Tensor:
     """``Σ_{w ∈ Γ(u) ∩ Γ(v)} z_w`` for each pair ``(u, v)``.
 
-    The common neighbours come from :func:`pair_neighborhoods` (work
+    The common neighbours come from :meth:`NeighborIndex.neighborhoods` (work
     ``Σ_pairs min(deg u, deg v)``, no ``N × N`` matrix). ``u`` and ``v``
     themselves are never common neighbours of their own pair, so the pair's own
     edge (a training positive is an edge of the message-passing graph) does
@@ -231,13 +220,12 @@ def common_neighbor_sum(
         pairs: ``(2, P)`` pairs.
         edge_index: ``(2, E)`` message-passing graph (undirected neighbourhoods).
         index: A cached neighbour index (rebuilt here when ``None``).
-        hoods: :func:`pair_neighborhoods` of these pairs, when already listed.
 
     Returns:
         ``(P, d)`` sums (zero rows for pairs without common neighbours).
     """
-    hoods = hoods or pair_neighborhoods(pairs, edge_index, z.size(0), index)
-    pair_id, w = hoods.common()
+    idx = (index or NeighborIndex()).get(edge_index, z.size(0))
+    pair_id, w = idx.neighborhoods(pairs).common()
     out = z.new_zeros(pairs.size(1), z.size(1))
     return out.index_add(0, pair_id, z.index_select(0, w))
 
@@ -247,7 +235,6 @@ def pair_counts(
     edge_index: Tensor,
     num_nodes: int,
     index: NeighborIndex | None = None,
-    hoods: PairNeighborhoods | None = None,
 ) -> Tensor:
     """The classic heuristics' counts of each pair, without the pair's own edge.
 
@@ -270,7 +257,6 @@ def pair_counts(
         edge_index: ``(2, E)`` message-passing graph (undirected neighbourhoods).
         num_nodes: ``N``.
         index: A cached neighbour index (rebuilt here when ``None``).
-        hoods: :func:`pair_neighborhoods` of these pairs, when already listed.
 
     Returns:
         ``(P, 5)`` float32 counts on ``pairs``' device.
@@ -280,7 +266,7 @@ def pair_counts(
     p = pairs.size(1)
     dev = pairs.device
     deg = idx.degree.double()
-    hoods = hoods or _hoods(idx, pairs)
+    hoods = idx.neighborhoods(pairs)
     pair_id, w = hoods.common()
     cn = torch.zeros(p, dtype=torch.float64, device=dev).index_add_(
         0, pair_id, torch.ones_like(w, dtype=torch.float64)
