@@ -148,8 +148,12 @@ def _fingerprint(run: Any) -> dict[str, Any]:
     }
 
 
-def run_all(data_root: str, only: list[str] | None) -> dict[str, Any]:
+def run_all(
+    data_root: str, only: list[str] | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     import graphae
+
+    extra = extra or {}
 
     control_cls = _training_control()
     out: dict[str, Any] = {}
@@ -157,13 +161,14 @@ def run_all(data_root: str, only: list[str] | None) -> dict[str, Any]:
         if only and name not in only:
             continue
         t = time.perf_counter()
-        run = graphae.fit(graphae.RunConfig(**kwargs, device="cpu", data_root=data_root))
+        config = graphae.RunConfig(**(kwargs | extra), device="cpu", data_root=data_root)
+        run = graphae.fit(config)
         out[name] = _fingerprint(run) | {"seconds": round(time.perf_counter() - t, 1)}
         print(name, out[name]["embeddings_sha256"][:16], out[name]["seconds"], flush=True)
     for name, (kwargs, stop) in RESUMED.items():
         if only and name not in only:
             continue
-        cfg = graphae.RunConfig(**kwargs, device="cpu", data_root=data_root)
+        cfg = graphae.RunConfig(**(kwargs | extra), device="cpu", data_root=data_root)
         t = time.perf_counter()
         with tempfile.TemporaryDirectory() as ckpt:
             try:
@@ -206,6 +211,13 @@ def main() -> int:
     p.add_argument("--out", type=Path, help="folder for fingerprints.json")
     p.add_argument("--only", nargs="*", help="run only these names")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"))
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="RunConfig values added to every run (JSON values), e.g. feature_matmul=dense",
+    )
     args = p.parse_args()
     if args.compare:
         return compare(*args.compare)
@@ -218,13 +230,21 @@ def main() -> int:
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
     ).stdout.strip()
-    runs = run_all(args.data_root, args.only)
+    extra = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            extra[key] = json.loads(value)
+        except json.JSONDecodeError:
+            extra[key] = value
+    runs = run_all(args.data_root, args.only, extra)
     args.out.mkdir(parents=True, exist_ok=True)
     record = {
         "commit": commit,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "python": sys.version.split()[0],
+        "set": extra,
         "runs": runs,
     }
     (args.out / "fingerprints.json").write_text(json.dumps(record, indent=1) + "\n")

@@ -22,7 +22,7 @@ from typing import Any
 
 from graphae.errors import GraphaeError
 
-__all__ = ["CHOICES", "LATER_FIELDS", "WHERE_FIELDS", "RunConfig"]
+__all__ = ["CHOICES", "LATER_FIELDS", "RECORDED_BEFORE", "WHERE_FIELDS", "RunConfig"]
 
 #: The valid values of each enumerated :class:`RunConfig` field.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -46,6 +46,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     ),
     "featureless_decoder": ("auto", "off"),
     "export_edges": ("auto", "split", "all", "refit"),
+    "feature_matmul": ("auto", "dense", "sparse"),
 }
 
 
@@ -86,6 +87,7 @@ _RULES = {
     "feature_fallback": ", ".join(CHOICES["feature_fallback"]),
     "featureless_decoder": "auto or off",
     "export_edges": "auto, split, all or refit",
+    "feature_matmul": "auto, dense or sparse",
 }
 
 
@@ -110,7 +112,12 @@ LATER_FIELDS: dict[str, Any] = {
     "nodes": None,
     "featureless_decoder": "auto",
     "export_edges": "auto",
+    "feature_matmul": "auto",
 }
+#: Later fields whose default computes differently from what runs saved before
+#: the field existed did, with the value that reproduces those runs bit for bit
+#: (:meth:`RunConfig.from_record`).
+RECORDED_BEFORE: dict[str, Any] = {"feature_matmul": "dense"}
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,13 @@ class RunConfig:
             the dense work; sparse propagation stays fp32).
         compile: ``torch.compile`` the training loss (GPU speed; the first
             epochs pay the compilation).
+        feature_matmul: How the first layer of the ``gcn``, ``linear`` and
+            ``mlp`` encoders multiplies the input features by its weight:
+            ``"dense"`` (a GEMM), ``"sparse"`` (a CSR copy of the features,
+            kept once; the same product up to float summation order) or
+            ``"auto"`` (sparse on the CPU when at most 10% of the features are
+            non-zero and no corruption rewrites them each step, else dense);
+            :mod:`graphae.nn.sparse_input`.
         feature_decoder: Feature decoder beside the structure ``decoder`` (joint
             GALA/DOMINANT-style reconstruction), or ``None``.
         feature_decoder_options: Extra feature-decoder keyword arguments.
@@ -278,6 +292,7 @@ class RunConfig:
     deterministic: bool = False
     precision: str = "fp32"
     compile: bool = False
+    feature_matmul: str = "auto"
     feature_decoder: str | None = None
     feature_decoder_options: dict[str, Any] = field(default_factory=dict)
     feature_loss: str = "mse"
@@ -355,6 +370,7 @@ class RunConfig:
             "feature_fallback": self.feature_fallback in CHOICES["feature_fallback"],
             "featureless_decoder": self.featureless_decoder in CHOICES["featureless_decoder"],
             "export_edges": self.export_edges in CHOICES["export_edges"],
+            "feature_matmul": self.feature_matmul in CHOICES["feature_matmul"],
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -417,6 +433,22 @@ class RunConfig:
         if unknown:
             raise GraphaeError(f"unknown config keys {unknown}; valid keys: {sorted(names)}")
         return cls(**obj)
+
+    @classmethod
+    def from_record(cls, obj: dict[str, Any]) -> RunConfig:
+        """Build from a saved config (a run folder's or checkpoint's), as it ran.
+
+        Fields of :data:`RECORDED_BEFORE` missing from ``obj`` (saved before
+        they existed) take the value that reproduces that run, not today's
+        default.
+        """
+        return cls.from_dict(obj).as_recorded_by(obj)
+
+    def as_recorded_by(self, recorded: dict[str, Any]) -> RunConfig:
+        """This config with the :data:`RECORDED_BEFORE` values of the fields
+        ``recorded`` (a saved config dict) does not have."""
+        old = {k: v for k, v in RECORDED_BEFORE.items() if k not in recorded}
+        return self.replace(**old) if old else self
 
     def replace(self, **changes: Any) -> RunConfig:
         """Copy with ``changes`` applied."""

@@ -244,7 +244,8 @@ def fit(
             if isinstance(resume_from, TrainingState)
             else load_training_state(resume_from)
         )
-        config = as_recorded(config, state.config, state.meta)  # saved before the defaults?
+        # a checkpoint saved before later fields or the featureless defaults existed
+        config = as_recorded(config.as_recorded_by(state.config), state.config, state.meta)
     run = _assemble(config, graph)
     config, graph, split, sp, model = run.config, run.graph, run.split, run.sp, run.model
     history: list[dict[str, float]] = []
@@ -554,7 +555,7 @@ def _reproducibility(config: RunConfig, split: LinkSplit, start: int) -> dict[st
 def _check_resumable(state: TrainingState, config: RunConfig, meta: dict[str, Any]) -> None:
     """Refuse a checkpoint of another run (other config, graph or split)."""
     now = config.identity()
-    then = as_recorded(RunConfig.from_dict(state.config), state.config, state.meta).identity()
+    then = as_recorded(RunConfig.from_record(state.config), state.config, state.meta).identity()
     diff = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
     if diff:
         shown = ", ".join(f"{k}: {then.get(k)!r} -> {now.get(k)!r}" for k in diff[:4])

@@ -25,6 +25,7 @@ def test_choices_agree_with_the_modules_that_implement_them() -> None:
     from graphae.data.features import FEATURE_FALLBACKS, FEATURE_NORMS
     from graphae.models.contrastive import OBJECTIVES
     from graphae.models.losses import FEATURE_LOSSES
+    from graphae.nn.sparse_input import MODES
     from graphae.training.schedules import LR_SCHEDULES
     from graphae.training.steps import CLIP_SCOPES
     from graphae.training.strategies import OPTIMIZATIONS
@@ -36,6 +37,7 @@ def test_choices_agree_with_the_modules_that_implement_them() -> None:
     assert CHOICES["feature_fallback"] == FEATURE_FALLBACKS
     assert CHOICES["feature_loss"] == FEATURE_LOSSES
     assert CHOICES["grad_clip_scope"] == CLIP_SCOPES
+    assert CHOICES["feature_matmul"] == MODES
     assert CHOICES["select"] == ("link", "probe", "loss", "last", "ogb")
 
 

@@ -101,3 +101,31 @@ def test_too_few_edges_is_a_clear_error() -> None:
 
     with pytest.raises(GraphaeError, match="too few"):
         random_link_split(torch.tensor([[0], [1]]), 2, seed=0)
+
+
+def test_edge_set_dense_table_answers_as_the_binary_search() -> None:
+    """Asked more than once on a small graph, the set answers from a bool table: the same."""
+    n = 40
+    g = torch.Generator().manual_seed(0)
+    edges = torch.randint(0, n, (2, 120), generator=g)
+    queries = torch.randint(0, n, (2, 5000), generator=g)
+    for directed in (False, True):
+        ref = EdgeSet(edges, n, directed)
+        ref.DENSE_LIMIT = 0  # binary search only
+        fast = EdgeSet(edges, n, directed)
+        expected = ref.contains(queries)
+        assert expected.any() and not expected.all()
+        assert torch.equal(fast.contains(queries), expected)  # first call: binary search
+        assert fast._dense is None
+        assert torch.equal(fast.contains(queries), expected)  # then the table
+        assert fast._dense is not None and int(fast._dense.sum()) == fast.table.numel()
+        assert torch.equal(fast.contains(queries.flip(0)), ref.contains(queries.flip(0)))
+        assert ref._dense is None
+    # the negatives drawn are the same either way
+    one, two = EdgeSet(edges, n, False), EdgeSet(edges, n, False)
+    two.DENSE_LIMIT = 0
+    a = sample_negatives(300, one, generator=torch.Generator().manual_seed(1))
+    a2 = sample_negatives(300, one, generator=torch.Generator().manual_seed(2))
+    b = sample_negatives(300, two, generator=torch.Generator().manual_seed(1))
+    b2 = sample_negatives(300, two, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(a, b) and torch.equal(a2, b2) and one._dense is not None

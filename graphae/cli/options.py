@@ -238,6 +238,11 @@ FLAGS: dict[str, Flag] = {
     "deterministic": Flag(_T, "Deterministic kernels (bit-identical CPU runs)."),
     "precision": Flag(_T, "fp32 (exact), tf32 or bf16 (autocast; for GPUs)."),
     "compile": Flag(_T, "torch.compile the training step (GPU speed).", "--compile"),
+    "feature_matmul": Flag(
+        _T,
+        "First-layer product with the features: auto (sparse on the CPU for features at "
+        "most 10% non-zero), dense or sparse (same result up to float rounding).",
+    ),
 }
 
 

@@ -77,7 +77,7 @@ def resumed_config(ctx: typer.Context, ckpt: Path, device: str, data_root: Path 
     if info is None or not isinstance(info.get("config"), dict):
         load_training_state(ckpt)  # raises the precise error
         raise GraphaeError(f"{ckpt}: unreadable checkpoint; start the run again without --resume")
-    config = RunConfig.from_dict(info["config"])
+    config = RunConfig.from_record(info["config"])
     changes: dict[str, object] = {}
     if given_on_command_line("device"):
         changes["device"] = device

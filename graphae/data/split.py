@@ -123,19 +123,33 @@ class EdgeSet:
         directed: When ``False`` a pair matches in either direction.
     """
 
+    #: Up to this many possible pairs (``N²``), a set asked more than once keeps
+    #: a ``(N²,)`` bool table (16 MiB at most) and answers by one gather instead
+    #: of binary searches; the answers are the same.
+    DENSE_LIMIT = 1 << 24
+
     def __init__(self, edge_index: torch.Tensor, num_nodes: int, directed: bool) -> None:
         self.num_nodes = num_nodes
         self.directed = directed
         self.table = torch.unique(pair_keys(edge_index, num_nodes, directed))
+        self._dense: torch.Tensor | None = None
+        self._asked = 0
 
     def contains(self, pairs: torch.Tensor) -> torch.Tensor:
         """``(P,)`` bool: which of the ``(2, P)`` pairs are edges."""
         keys = pair_keys(pairs, self.num_nodes, self.directed).to(self.table.device)
+        self._asked += 1
+        if self._dense is None and self._asked > 1 and self.num_nodes**2 <= self.DENSE_LIMIT:
+            self._dense = torch.zeros(self.num_nodes**2, dtype=torch.bool, device=keys.device)
+            self._dense[self.table] = True
+        if self._dense is not None:
+            return self._dense[keys]
         return _isin_sorted(keys, self.table)
 
     def to(self, device: torch.device | str) -> EdgeSet:
         """Move the lookup table to ``device`` (in place) and return self."""
         self.table = self.table.to(device)
+        self._dense = None if self._dense is None else self._dense.to(device)
         return self
 
 

@@ -38,7 +38,7 @@ def load_model(run_dir: str | Path) -> tuple[GraphAutoEncoder, Any, NodeIndex]:
     from graphae.rundir import load_checkpoint
 
     state, spec, nodes = load_checkpoint(run_dir)
-    config = RunConfig.from_dict(spec["config"])
+    config = RunConfig.from_record(spec["config"])
     model = build_model(config, int(spec["in_channels"]), int(spec["num_nodes"]))
     try:
         model.load_state_dict(state)
@@ -168,7 +168,7 @@ def load_run_config(run_dir: str | Path, data_root: str | Path | None = None) ->
     if not cfg_path.is_file():
         raise GraphaeError(f"{run_dir}: no config.json; is this a folder written by graphae train?")
     try:
-        config = RunConfig.from_dict(json.loads(cfg_path.read_text(encoding="utf-8")))
+        config = RunConfig.from_record(json.loads(cfg_path.read_text(encoding="utf-8")))
     except (ValueError, UnicodeDecodeError) as e:
         raise GraphaeError(f"{cfg_path}: corrupted config ({type(e).__name__})") from None
     return config if data_root is None else config.replace(data_root=str(data_root))

@@ -31,13 +31,23 @@ from graphae.models.variants import (
     resolve_variant_options,
 )
 from graphae.nn.decoders import build_decoder, decoder_kind
-from graphae.nn.encoders import build_encoder
+from graphae.nn.encoders import LayerStack, build_encoder
+from graphae.nn.sparse_input import SparseInputCache
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from graphae.config import RunConfig
     from graphae.models.protocol import GraphModel
 
-__all__ = ["CORRUPTIONS", "PARTS", "TERMS", "build_model", "resolve_decoders"]
+__all__ = [
+    "CORRUPTIONS",
+    "PARTS",
+    "TERMS",
+    "build_model",
+    "resolve_decoders",
+    "set_feature_matmul",
+]
 
 #: The loss terms, in the order they are summed (floating-point addition is not
 #: associative: this order is part of what a run computes).
@@ -138,13 +148,30 @@ def build_model(
         has_feature_decoder=fdec is not None,
     )
     made = {cls: cls.from_config(config, ctx) for cls in PARTS}
+    corruptions = [made[cls] for cls in CORRUPTIONS if made[cls] is not None]
+    matmul = config.feature_matmul
+    if matmul == "auto" and any(c.rewrites_features for c in corruptions):  # type: ignore[union-attr]
+        matmul = "dense"
+    set_feature_matmul(enc, matmul)
     return GraphAutoEncoder(
         enc,
         dec,
         fdec,
         terms=[made[cls] for cls in TERMS if made[cls] is not None],  # type: ignore[misc]
-        corruptions=[made[cls] for cls in CORRUPTIONS if made[cls] is not None],  # type: ignore[misc]
+        corruptions=corruptions,  # type: ignore[arg-type]
     )
+
+
+def set_feature_matmul(encoder: nn.Module, mode: str) -> None:
+    """Set how every layer stack inside ``encoder`` multiplies its input features.
+
+    Args:
+        encoder: An encoder, possibly wrapping layer stacks (VGAE heads, hybrid tables).
+        mode: ``RunConfig.feature_matmul`` (:mod:`graphae.nn.sparse_input`).
+    """
+    for m in encoder.modules():
+        if isinstance(m, LayerStack):
+            m.input_cache = SparseInputCache(mode)
 
 
 def resolve_decoders(decoder: str, feature_decoder: str | None) -> tuple[str | None, str | None]:

@@ -212,9 +212,13 @@ class Corruption(Part):
 
     Attributes:
         replaces_positives: Whether it changes which pairs are the positives.
+        rewrites_features: Whether it gives the encoder new input features each
+            step (then ``feature_matmul="auto"`` keeps the first layer dense:
+            a CSR copy per step costs more than it saves).
     """
 
     replaces_positives: ClassVar[bool] = False
+    rewrites_features: ClassVar[bool] = False
 
     def corrupt(self, model: GraphAutoEncoder, step: Step) -> None:
         """Rewrite ``step`` in place."""
@@ -602,6 +606,8 @@ class FeatureMask(Corruption):
         projection_dim: ``d`` for the re-mask projection, ``None`` for none.
     """
 
+    rewrites_features = True
+
     OPTIONS: ClassVar[dict[str, Any]] = {
         "replace_rate": 0.0,  # GraphMAE: share of masked nodes given another node's features
         "remask_projection": True,  # GraphMAE: Linear(d, d) before re-masking the latent
@@ -679,6 +685,8 @@ class FeatureNoise(Corruption):
     Args:
         std: Noise standard deviation.
     """
+
+    rewrites_features = True
 
     def __init__(self, std: float) -> None:
         self.std = std

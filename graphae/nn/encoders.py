@@ -58,6 +58,11 @@ from graphae.nn.base import (
 )
 from graphae.nn.latent import build_hybrid
 from graphae.nn.propagation import PropagationCache
+from graphae.nn.sparse_input import SparseInput, SparseInputCache, linear
+
+#: What a layer reads: a dense ``(N, c)`` tensor, or for layer 0 of a stack with
+#: :attr:`LayerStack.sparse_input` the CSR form of the stack's unmodified input.
+LayerInput = Tensor | SparseInput
 
 __all__ = [
     "ENCODER_CONTEXT",
@@ -96,7 +101,16 @@ class LayerStack(Encoder):
             ``h_{l+1} = layer_l(h_l) + α x`` before its norm and activation
             (the initial residual of Refined GAE's GCN, ``α = 0.1`` on OGB);
             needs every width equal to ``F``. 0 (default): off.
+
+    Attributes:
+        sparse_input: Class flag: layer 0 multiplies its input by
+            ``self.lins[0]`` alone, so :meth:`forward_layers` may hand it the
+            :class:`~graphae.nn.sparse_input.SparseInput` of an unmodified
+            input instead of the tensor (by :attr:`input_cache`'s mode, set
+            from ``RunConfig.feature_matmul``; ``"dense"`` until set).
     """
+
+    sparse_input = False
 
     def __init__(
         self,
@@ -113,6 +127,7 @@ class LayerStack(Encoder):
         self.dropout = dropout
         self.act_last = act_last
         self.residual = float(residual)
+        self.input_cache = SparseInputCache()
         if self.residual and any(c != sizes[0] for c in sizes[1:]):
             raise GraphaeError(
                 f"encoder option residual={residual} adds the input to every layer, so every "
@@ -129,9 +144,13 @@ class LayerStack(Encoder):
         return len(self.sizes) - 1
 
     def layer(
-        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+        self, i: int, h: LayerInput, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
     ) -> Tensor:
-        """Apply layer ``i`` to ``h`` ``(N, c_i)`` -> ``(N, c_{i+1})``."""
+        """Apply layer ``i`` to ``h`` ``(N, c_i)`` -> ``(N, c_{i+1})``.
+
+        ``h`` is a :class:`~graphae.nn.sparse_input.SparseInput` only for layer
+        0 of a class with :attr:`sparse_input`.
+        """
         raise NotImplementedError
 
     def context(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None) -> Any:
@@ -146,7 +165,9 @@ class LayerStack(Encoder):
         h = x
         for i in range(self.num_layers):
             h = nn.functional.dropout(h, self.dropout, self.training)
-            h = self.layer(i, h, edge_index, edge_weight, ctx)
+            # dropout returns ``x`` itself when inactive: only then is the CSR copy the input
+            sparse = self.input_cache.get(x) if i == 0 and h is x and self.sparse_input else None
+            h = self.layer(i, h if sparse is None else sparse, edge_index, edge_weight, ctx)
             if self.residual:
                 h = h + self.residual * x
             if i < len(self.acts):
@@ -175,6 +196,8 @@ class GCNEncoder(LayerStack):
             :class:`LayerStack`); with ``activation="identity"`` the stack is
             Refined GAE's linear propagation ``h_{l+1} = Â h_l W_l + b_l + α x``.
     """
+
+    sparse_input = True
 
     def __init__(
         self,
@@ -206,9 +229,9 @@ class GCNEncoder(LayerStack):
         return self.cache.get(edge_index, x.size(0), edge_weight)
 
     def layer(
-        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+        self, i: int, h: LayerInput, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
     ) -> Tensor:
-        return ctx(self.lins[i](h)) + self.biases[i]
+        return ctx(linear(self.lins[i], h)) + self.biases[i]
 
     def layer_weights(self) -> list[Tensor]:
         return [lin.weight.t() for lin in self.lins]
@@ -220,6 +243,8 @@ class LinearEncoder(LayerStack):
     One layer, no bias, no activation: ``hidden_channels`` and ``num_layers`` do
     not apply.
     """
+
+    sparse_input = True
 
     def __init__(self, in_channels: int, out_channels: int = 16, dropout: float = 0.0) -> None:
         super().__init__([in_channels, out_channels], dropout)
@@ -235,9 +260,9 @@ class LinearEncoder(LayerStack):
         return self.cache.get(edge_index, x.size(0), edge_weight)
 
     def layer(
-        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+        self, i: int, h: LayerInput, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
     ) -> Tensor:
-        return ctx(self.lins[i](h))
+        return ctx(linear(self.lins[i], h))
 
     def layer_weights(self) -> list[Tensor]:
         return [self.lins[0].weight.t()]
@@ -245,6 +270,8 @@ class LinearEncoder(LayerStack):
 
 class MLPEncoder(LayerStack):
     """Per-node MLP ``x -> z`` that ignores the graph (a no-graph baseline)."""
+
+    sparse_input = True
 
     uses_graph = False
 
@@ -265,9 +292,9 @@ class MLPEncoder(LayerStack):
         self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
 
     def layer(
-        self, i: int, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
+        self, i: int, h: LayerInput, edge_index: Tensor, edge_weight: Tensor | None, ctx: Any
     ) -> Tensor:
-        return self.lins[i](h)
+        return linear(self.lins[i], h)
 
     def layer_weights(self) -> list[Tensor]:
         return [lin.weight.t() for lin in self.lins]

@@ -101,12 +101,16 @@ def _scalars(record: dict[str, Any]) -> dict[str, float]:
 class MetricsFile:
     """Append each epoch's record to a JSON-lines file, flushed and fsynced.
 
+    Every record is flushed to the operating system at once (a killed process
+    loses none); ``os.fsync`` runs at most every ``fsync_interval`` seconds and
+    when the file is closed, so an epoch of a few milliseconds does not wait on
+    the disk (an operating-system crash may lose the last interval's records).
     A resumed run (``on_start`` with the records already done) first rewrites the
     file with exactly those records, so the file never holds an epoch twice.
 
     Args:
         path: The ``.jsonl`` file.
-        fsync_every: ``os.fsync`` after this many records (1: after each).
+        fsync_interval: Seconds between fsyncs (0: after every record).
         prepare: Called once before the file is first opened (e.g. to create
             its folder); ``None``: the folder must exist.
     """
@@ -114,14 +118,14 @@ class MetricsFile:
     def __init__(
         self,
         path: str | Path,
-        fsync_every: int = 1,
+        fsync_interval: float = 1.0,
         prepare: Callable[[], object] | None = None,
     ) -> None:
         self.path = Path(path)
-        self.fsync_every = max(1, int(fsync_every))
+        self.fsync_interval = max(0.0, float(fsync_interval))
+        self._synced = 0.0
         self._prepare = prepare
         self._file: IO[str] | None = None
-        self._count = 0
 
     def _open(self, mode: str) -> IO[str]:
         if self._prepare is not None:
@@ -140,7 +144,6 @@ class MetricsFile:
         if self._file is None:
             self._file = self._open("a")
         self._file.write(json.dumps(record) + "\n")
-        self._count += 1
         self._sync()
 
     def on_end(self, result: Any) -> None:
@@ -149,11 +152,14 @@ class MetricsFile:
     def _sync(self, force: bool = False) -> None:
         assert self._file is not None
         self._file.flush()
-        if force or self._count % self.fsync_every == 0:
+        now = time.monotonic()
+        if force or now - self._synced >= self.fsync_interval:
             os.fsync(self._file.fileno())
+            self._synced = now
 
     def close(self) -> None:
         if self._file is not None:
+            self._sync(force=True)
             self._file.close()
             self._file = None
 
