@@ -59,3 +59,28 @@ def test_speed_benchmark_device_rows_and_json(tmp_path: Path) -> None:
     assert obj["graph"] == "tiny-synthetic" and obj["nodes"] == 2000
     assert all(obj[k] > 0 for k in ("pyg_ms", "pyg_strong_ms", "graphae_ms"))
     assert "| tiny-synthetic | 2,000 |" in out.read_text()
+
+
+def test_sparse_input_benchmark_rows_and_tables(
+    tmp_path: Path, data_root: Path, cora: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/sparse_input.py on Cora, briefly: what auto picks, both timings, the
+    quality table from whole runs of both products."""
+    import json
+
+    bench = load_script("sparse_input")
+    out = tmp_path / "si.md"
+    argv = ["sparse_input.py", "--data-root", str(data_root), "--datasets", "Cora"]
+    argv += ["--epochs", "2", "--repeats", "2", "--quality", "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    bench.main()
+    rec = json.loads(out.with_suffix(".json").read_text())
+    (row,) = rec["rows"]
+    assert row["dataset"] == "Cora" and row["auto"] == "sparse"
+    assert 0.01 < row["density"] < 0.02  # Cora: 1.27% non-zero
+    assert row["layer_dense_ms"] > 0 and row["layer_sparse_ms"] > 0
+    assert 0 < row["max_abs_z_diff"] < 1e-4  # 2 epochs: rounding only
+    assert "| Cora | 2708 | 1433 | 1.27% | sparse |" in out.read_text()
+    q = bench._quality("Cora", cora, 1)  # whole default runs, seed 0, each product
+    assert [r["mode"] for r in q] == ["dense", "sparse"]
+    assert all(r["best_epoch"] > 300 and r["test_link_auc"] > 0.88 for r in q)
