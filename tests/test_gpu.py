@@ -128,8 +128,8 @@ def test_variant_matches_cpu(variant: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.parametrize("extra", [{"precision": "bf16"}, {"compile": True}])
 def test_bf16_and_compile_train(extra: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    if ON_CPU:
-        pytest.skip("bf16 sparse propagation and compile are checked on CUDA only")
+    if ON_CPU and "compile" in extra:
+        pytest.skip("compile is checked on CUDA only (its compilation is slow on this CPU)")
     monkeypatch.setattr("graphae.pipeline.measure", lambda *a, **k: {})
     run = fit(quick(epochs=3, device=DEVICE, **extra), graph=two_communities())
     assert torch.isfinite(run.z).all() and run.result.epochs_run == 3

@@ -55,3 +55,22 @@ def test_cache_reuses_until_graph_changes() -> None:
     ei[0, 0] = 1  # in-place edit bumps the version counter
     assert cache.get(ei, 2) is not p1
     assert cache.get(ei.clone(), 2) is not p1
+
+
+def test_propagation_runs_in_fp32_under_bf16_autocast() -> None:
+    """Autocast must not send the SpMM to a bf16 CSR kernel (the CPU has none): the
+    product runs in fp32 and comes back in the input's dtype, forward and backward."""
+    ei = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
+    prop = Propagation.build(ei, 4)
+    x = torch.arange(8, dtype=torch.float32).reshape(4, 2).requires_grad_()
+    ref = prop(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = prop(x)
+        half = prop(x.detach().bfloat16())
+    assert out.dtype == torch.float32 and torch.equal(out, ref)
+    assert half.dtype == torch.bfloat16
+    assert torch.equal(half, ref.detach().bfloat16())  # fp32 product, rounded once
+    out.sum().backward()
+    assert x.grad is not None and torch.equal(
+        x.grad, prop.adj_t.to_dense().sum(0).unsqueeze(1).expand(4, 2)
+    )

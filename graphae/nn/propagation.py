@@ -130,11 +130,16 @@ class Propagation:
         return int(self.adj.size(0))
 
     def __call__(self, x: Tensor) -> Tensor:
-        """``Â @ x`` for ``x`` of shape ``(N, C)``, differentiable in ``x``."""
-        if x.dtype != self.adj.dtype:
-            # Sparse kernels run in fp32 (bf16 SpMM is not supported everywhere).
-            return _SparseMatmul.apply(x.float(), self.adj, self.adj_t).to(x.dtype)
-        return _SparseMatmul.apply(x, self.adj, self.adj_t)
+        """``Â @ x`` for ``x`` of shape ``(N, C)``, differentiable in ``x``.
+
+        The product runs in fp32 whatever ``x``'s dtype, with autocast off
+        around it (bf16 SpMM is not supported everywhere: CPU autocast would
+        send it to a CSR kernel without bf16); the result has ``x``'s dtype.
+        """
+        with torch.autocast(x.device.type, enabled=False):
+            if x.dtype != self.adj.dtype:
+                return _SparseMatmul.apply(x.float(), self.adj, self.adj_t).to(x.dtype)
+            return _SparseMatmul.apply(x, self.adj, self.adj_t)
 
 
 def _is_symmetric(adj: Tensor) -> bool:
