@@ -32,6 +32,7 @@ from torch_geometric.nn import GAE, GCNConv
 from graphae.data.graph import Graph, NodeIndex
 from graphae.data.split import EdgeSet, random_link_split, sample_negatives
 from graphae.models import GraphAutoEncoder
+from graphae.models.build import set_feature_matmul
 from graphae.nn.decoders import InnerProductDecoder
 from graphae.nn.encoders import GCNEncoder
 
@@ -109,7 +110,9 @@ class Runner:
         if kind in ("graphae", "pyg_strong"):
             self.exclude = EdgeSet(self.split.train_pos, graph.num_nodes, directed=False)
         if kind == "graphae":
-            self.model = GraphAutoEncoder(GCNEncoder(f, 32, 16, 2), InnerProductDecoder())
+            encoder = GCNEncoder(f, 32, 16, 2)
+            set_feature_matmul(encoder, "auto")  # as `graphae train` builds it (RunConfig default)
+            self.model = GraphAutoEncoder(encoder, InnerProductDecoder())
         else:
             self.model = GAE(PyGEncoder(f, 32, 16, cached=kind == "pyg_strong"))
         self.model.to(device)
