@@ -93,8 +93,8 @@ step speed 150 $PY benchmarks/speed_vs_pyg.py --device "$DEV" --data-root "$DATA
 # 5. SpMM against the measured copy bandwidth at citation2 scale
 if [[ -n "${CPU_ONLY:-}" ]]; then ROOF="--nodes 20000 --edges 200000 --copy-mib 64 --repeat 3"
 else ROOF="--nodes 2900000 --edges 30000000 --copy-mib 4096 --repeat 20"; fi
-step roofline 50 $PY benchmarks/propagation_roofline.py --device "$DEV" $ROOF --channels 16 32 128 \
-    --out "$OUT/roofline-gpu.md"
+step roofline 70 $PY benchmarks/propagation_roofline.py --device "$DEV" $ROOF --channels 16 32 128 \
+    --index-dtypes int64 int32 --out "$OUT/roofline-gpu.md"
 
 # 3. the gpu-marked tests, then the default suite (each outcome in junit as it goes)
 step gpu_tests 100 $PY -m pytest -v -m gpu tests/test_gpu.py -rA --junitxml="$LOGS/gpu-junit.xml" -p no:cacheprovider

@@ -74,3 +74,24 @@ def test_propagation_runs_in_fp32_under_bf16_autocast() -> None:
     assert x.grad is not None and torch.equal(
         x.grad, prop.adj_t.to_dense().sum(0).unsqueeze(1).expand(4, 2)
     )
+
+
+def test_int32_indices_give_the_same_products_forward_and_backward() -> None:
+    """32-bit CSR indices (the roofline benchmark's variant): the same sums, bit for bit."""
+    g = torch.Generator().manual_seed(0)
+    ei = torch.randint(0, 50, (2, 300), generator=g)  # directed: Âᵀ is its own matrix
+    wide = Propagation.build(ei, 50)
+    narrow = Propagation.build(ei, 50, index_dtype=torch.int32)
+    assert narrow.adj.col_indices().dtype == torch.int32
+    assert narrow.adj_t.crow_indices().dtype == torch.int32
+    assert narrow.adj_t is not narrow.adj  # the directed graph kept its own transpose
+    x1 = torch.randn(50, 16, generator=g).requires_grad_()
+    x2 = x1.detach().clone().requires_grad_()
+    y1, y2 = wide(x1), narrow(x2)
+    assert torch.equal(y1, y2)
+    w = torch.randn(50, 16, generator=g)
+    (y1 * w).sum().backward()
+    (y2 * w).sum().backward()
+    assert torch.equal(x1.grad, x2.grad)
+    sym = Propagation.build(torch.cat([ei, ei.flip(0)], 1), 50, index_dtype=torch.int32)
+    assert sym.adj_t is sym.adj  # a symmetric Â is stored once
