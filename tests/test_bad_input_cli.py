@@ -418,3 +418,18 @@ def test_real_subprocess_errors_are_one_line(tmp_path) -> None:
         assert expected in lines[0]
     assert snapshot(tmp_path) == before
     assert time.perf_counter() - start < 120
+
+
+def test_a_cuda_ordinal_beyond_the_machines_devices_is_a_clear_error(monkeypatch) -> None:
+    """On a CUDA machine, ``--device cuda:7`` with one GPU is refused before any work."""
+    import torch
+
+    from graphae.errors import GraphaeError
+    from graphae.training.runtime import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("cuda:0") == torch.device("cuda:0")
+    assert resolve_device("cuda") == torch.device("cuda")
+    with pytest.raises(GraphaeError, match=r"'cuda:7'.*1 CUDA device\(s\); use cuda:0 to cuda:0"):
+        resolve_device("cuda:7")

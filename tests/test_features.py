@@ -98,8 +98,9 @@ def test_training_sees_normalised_features_and_embedding_again_reproduces_them(t
 
     g = _ring()
     cfg = RunConfig(
-        graph="ring", epochs=5, seed=0, val_ratio=0.1, test_ratio=0.1, feature_norm="row"
-    )
+        graph="ring", epochs=5, seed=0, val_ratio=0.1, test_ratio=0.1, feature_norm="row",
+        device="cpu",  # re-encodes the CPU features with the returned model: pinned
+    )  # fmt: skip
     run = fit(cfg, graph=g, progress=False)
     norm = normalize_features(g.data.x, "row")
     with torch.no_grad():

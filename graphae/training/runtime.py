@@ -77,6 +77,13 @@ def resolve_device(name: str) -> torch.device:
         raise GraphaeError(f"unknown device {name!r}; use auto, cpu or cuda[:N]") from e
     if device.type == "cuda" and not torch.cuda.is_available():
         raise GraphaeError(f"device {name!r} asked for but CUDA is not available; use --device cpu")
+    if device.type == "cuda" and device.index is not None:
+        count = torch.cuda.device_count()
+        if device.index >= count:
+            hint = f"use cuda:0 to cuda:{count - 1}" if count else "use --device cpu"
+            raise GraphaeError(
+                f"device {name!r} asked for but this machine has {count} CUDA device(s); {hint}"
+            )
     return device
 
 
