@@ -96,6 +96,11 @@ else ROOF="--nodes 2900000 --edges 30000000 --copy-mib 4096 --repeat 20"; fi
 step roofline 70 $PY benchmarks/propagation_roofline.py --device "$DEV" $ROOF --channels 16 32 128 \
     --index-dtypes int64 int32 --out "$OUT/roofline-gpu.md"
 
+# 5b. the first layer's product on the device: dense vs CSR (feature_matmul=auto keeps CUDA dense
+#     until this says otherwise); the table is in logs.tgz and its last rows in summary.txt
+step sparse_input 30 $PY benchmarks/sparse_input.py --device "$DEV" --data-root "$DATA" \
+    --datasets Cora CiteSeer --epochs 50 --repeats 10 --quality --out "$LOGS/sparse-input-gpu.md"
+
 # 3. the gpu-marked tests, then the default suite (each outcome in junit as it goes)
 step gpu_tests 100 $PY -m pytest -v -m gpu tests/test_gpu.py -rA --junitxml="$LOGS/gpu-junit.xml" -p no:cacheprovider
 step suite 400 $PY -m pytest -v -n 8 -rA --junitxml="$OUT/junit.xml" -p no:cacheprovider

@@ -37,19 +37,26 @@ import torch
 DATASETS = ("Cora", "CiteSeer", "amazon_photo", "amazon_computers", "coauthor_cs")
 
 
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def _layer_ms(x: torch.Tensor, repeats: int) -> dict[str, float]:
     from graphae.nn.sparse_input import SparseInput, linear
 
     torch.manual_seed(0)
-    lin = torch.nn.Linear(x.size(1), 32, bias=False)
+    lin = torch.nn.Linear(x.size(1), 32, bias=False).to(x.device)
     sparse = SparseInput(x)
-    g = torch.randn(x.size(0), 32)
+    g = torch.randn(x.size(0), 32, device=x.device)
 
     def dense_step() -> None:
         (lin(x) * g).sum().backward()
+        _sync(x.device)
 
     def sparse_step() -> None:
         (linear(lin, sparse) * g).sum().backward()
+        _sync(x.device)
 
     times: dict[str, list[float]] = {"dense": [], "sparse": []}
     for _ in range(3):  # warm-up
@@ -63,28 +70,30 @@ def _layer_ms(x: torch.Tensor, repeats: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def _epoch_ms(name: str, graph: object, epochs: int) -> tuple[dict[str, float], float]:
+def _epoch_ms(
+    name: str, graph: object, epochs: int, device: str = "cpu"
+) -> tuple[dict[str, float], float]:
     from graphae.config import RunConfig
     from graphae.pipeline import fit
 
     out: dict[str, float] = {}
     zs = {}
     for mode in ("dense", "sparse"):
-        cfg = RunConfig(dataset=name, epochs=epochs, device="cpu", feature_matmul=mode)
+        cfg = RunConfig(dataset=name, epochs=epochs, device=device, feature_matmul=mode)
         run = fit(cfg, graph=graph)  # type: ignore[arg-type]
         out[mode] = run.result.timings["per_epoch"] * 1e3
         zs[mode] = run.z
     return out, float((zs["dense"] - zs["sparse"]).abs().max())
 
 
-def _quality(name: str, graph: object, seeds: int) -> list[dict[str, object]]:
+def _quality(name: str, graph: object, seeds: int, device: str = "cpu") -> list[dict[str, object]]:
     from graphae.config import RunConfig
     from graphae.pipeline import fit
 
     rows = []
     for seed in range(seeds):
         for mode in ("dense", "sparse"):
-            cfg = RunConfig(dataset=name, seed=seed, device="cpu", feature_matmul=mode)
+            cfg = RunConfig(dataset=name, seed=seed, device=device, feature_matmul=mode)
             run = fit(cfg, graph=graph)  # type: ignore[arg-type]
             m = run.result.metrics
             rows.append(
@@ -112,6 +121,7 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS))
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--epochs", type=int, default=50)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (quality runs stay on it)")
     ap.add_argument("--quality", nargs="*", default=["Cora", "CiteSeer"])
     ap.add_argument("--seeds", type=int, default=5, help="seeds of the --quality runs")
     ap.add_argument("--out", default="benchmarks/results/sparse-input-cpu.md")
@@ -125,9 +135,9 @@ def main() -> None:
         g = load_dataset(name, args.data_root, download=False)
         x = g.data.x
         density = float(torch.count_nonzero(x)) / x.numel()
-        auto = "sparse" if SparseInputCache("auto").get(x) is not None else "dense"
-        layer = _layer_ms(x, args.repeats)
-        epoch, max_diff = _epoch_ms(name, g, args.epochs)
+        auto = "sparse" if SparseInputCache("auto").get(x.to(args.device)) is not None else "dense"
+        layer = _layer_ms(x.to(args.device), args.repeats)
+        epoch, max_diff = _epoch_ms(name, g, args.epochs, args.device)
         row = {
             "dataset": name,
             "nodes": int(x.size(0)),
@@ -145,12 +155,18 @@ def main() -> None:
 
     quality = []
     for name in args.quality:
-        quality += _quality(name, load_dataset(name, args.data_root, download=False), args.seeds)
+        graph = load_dataset(name, args.data_root, download=False)
+        quality += _quality(name, graph, args.seeds, args.device)
 
     meta = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "cpu": platform.processor() or platform.machine(),
+        "device": (
+            torch.cuda.get_device_name(torch.device(args.device))
+            if args.device.startswith("cuda")
+            else "CPU"
+        ),
         "epochs": args.epochs,
         "repeats": args.repeats,
     }
@@ -160,9 +176,10 @@ def main() -> None:
         json.dumps({"meta": meta, "rows": rows, "quality": quality}, indent=2) + "\n"
     )
     lines = [
-        "# First-layer product with the input features: dense vs CSR (CPU)",
+        f"# First-layer product with the input features: dense vs CSR ({meta['device']})",
         "",
-        f"Command: `python benchmarks/sparse_input.py --data-root DIR --epochs {args.epochs} "
+        f"Command: `python benchmarks/sparse_input.py --device {args.device} --data-root DIR "
+        f"--epochs {args.epochs} "
         f"--repeats {args.repeats}` (torch {meta['torch']}, {meta['threads']} thread(s)). "
         "`layer`: forward + backward of the default first layer (F -> 32), median of "
         f"{args.repeats} alternating pairs. `epoch`: mean training epoch of the default GAE "
