@@ -67,6 +67,9 @@ cora() {
 }
 export -f cora; export DEV DATA G PY
 step cora 75 bash -c cora
+# 1b. the start-up floor of those runs on this host: torch, + torch_geometric, + pipeline, + probes
+step startup 45 $PY benchmarks/startup_time.py --repeats 2 --floor --no-warmup \
+    --out "$LOGS/startup-gpu.md"
 
 # 2. --deterministic twice: byte-identical embeddings, or the measured max difference
 determinism() {
