@@ -63,6 +63,7 @@ from graphae.training.runtime import (
     import_in_background,
     keeps_global_state,
     peak_memory,
+    preserved_global_state,
     resolve_device,
     seed_everything,
     set_precision,
@@ -228,14 +229,48 @@ def fit(
         GraphaeError: On bad input (the CLI turns it into a one-line error).
         TrainingInterrupted: When ``control`` stopped training before the end.
     """
+    from_file = graph is None
     chosen: dict[str, Any] = {}  # featureless_decoder="auto" with one candidate: its record
-    if resume_from is None and graph is None and compares_decoders(config):
-        loaded = load_input(config)
-        candidates, info = decoder_candidates(config, loaded, make_split(loaded, config))
+    if resume_from is None and from_file and compares_decoders(config):
+        graph = load_input(config)  # loaded once, for the choice and the run(s) alike
+        candidates, info = decoder_candidates(config, graph, make_split(graph, config))
         if len(candidates) > 1:
-            return _fit_comparing(candidates, info, progress, control, callbacks)
+            return _fit_comparing(candidates, graph, info, progress, control, callbacks)
         if candidates:  # nothing to compare: an ordinary run (checkpoints, live metrics)
             config, chosen = candidates[0], info
+    return _fit(
+        config,
+        graph,
+        from_file,
+        chosen,
+        progress=progress,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_every=checkpoint_every,
+        resume_from=resume_from,
+        control=control,
+        callbacks=callbacks,
+    )
+
+
+def _fit(
+    config: RunConfig,
+    graph: Graph | None,
+    from_file: bool,
+    chosen: dict[str, Any],
+    *,
+    progress: bool = False,
+    checkpoint_dir: str | Path | None = None,
+    checkpoint_every: int = 0,
+    resume_from: str | Path | TrainingState | None = None,
+    control: TrainingControl | None = None,
+    callbacks: Sequence[Any] = (),
+) -> TrainedRun:
+    """:func:`fit` of one config, ``graph`` loaded from its file when ``from_file``.
+
+    ``from_file``: the graph is the config's own input (its featureless
+    defaults apply), whether passed here or still to be loaded; ``chosen``:
+    the record of a decoder that ``featureless_decoder="auto"`` chose.
+    """
     t0 = time.perf_counter()
     state = None
     if resume_from is not None:
@@ -246,7 +281,7 @@ def fit(
         )
         # a checkpoint saved before later fields or the featureless defaults existed
         config = as_recorded(config.as_recorded_by(state.config), state.config, state.meta)
-    run = _assemble(config, graph)
+    run = _assemble(config, graph, from_file)
     config, graph, split, sp, model = run.config, run.graph, run.split, run.sp, run.model
     history: list[dict[str, float]] = []
     start = 1
@@ -342,6 +377,7 @@ def _chosen_record(
 
 def _fit_comparing(
     candidates: Sequence[RunConfig],
+    graph: Graph,
     info: dict[str, Any],
     progress: bool,
     control: TrainingControl | None,
@@ -350,8 +386,9 @@ def _fit_comparing(
     """Train each candidate config and keep the one with the best validation link AUC.
 
     ``featureless_decoder="auto"`` (:func:`graphae.featureless.decoder_candidates`).
-    Each candidate is an ordinary run (the same as ``graphae train`` with its
-    saved config, bit for bit). The candidates write no checkpoints (an
+    Each candidate is an ordinary run on ``graph``, the config's own input
+    file loaded once (the same as ``graphae train`` with its saved config, bit
+    for bit). The candidates write no checkpoints (an
     interrupted comparison starts over); the callbacks see the winner's
     epochs once it is chosen. ``result.graph["featureless"]`` records ``info``
     and ``"compared"``: each candidate's validation AUC and seconds.
@@ -360,7 +397,8 @@ def _fit_comparing(
     runs: list[TrainedRun] = []
     for cand in candidates:
         log.info("featureless graph: training the %s decoder to compare", decoder_label(cand))
-        runs.append(fit(cand, progress=progress, control=control))
+        with preserved_global_state():  # each candidate starts from the caller's state
+            runs.append(_fit(cand, graph, True, {}, progress=progress, control=control))
     scores = [float(r.result.metrics.get("val/link/auc", float("nan"))) for r in runs]
     order = [i for i in range(len(runs)) if scores[i] == scores[i]] or [0]  # NaN never wins
     best = max(order, key=lambda i: (scores[i], -i))  # a tie keeps the earlier candidate
@@ -466,8 +504,12 @@ class _Assembly:
     sampler: PairSampler
 
 
-def _assemble(config: RunConfig, graph: Graph | None) -> _Assembly:
+def _assemble(config: RunConfig, graph: Graph | None, from_file: bool) -> _Assembly:
     """Seed, load and split the graph, build model, strategy, selection and sampler.
+
+    ``from_file``: ``graph`` (loaded here when ``None``) is the config's own
+    input file, so its ``"auto"`` featureless settings resolve; a graph passed
+    in memory (the scikit-learn estimator) only records its feature fallback.
 
     The order of the random draws (model initialisation, then the sampler's
     generator) is part of a run's identity; do not reorder.
@@ -479,11 +521,8 @@ def _assemble(config: RunConfig, graph: Graph | None) -> _Assembly:
     device = distributed.device_for(dist_ctx, resolve_device(config.device))
     seed_everything(config.seed, config.deterministic)
     set_precision(config.precision, device)
-    from_file = graph is None
     if graph is None:
         graph = load_input(config)
-    # a graph file without features: its "auto" decoder/export settings resolve here; a graph
-    # passed in memory (the scikit-learn estimator) only records its feature fallback
     config, featureless = resolve_featureless(config, graph, defaults=from_file)
     if graph.data.x is None and not needs_no_features(
         config.encoder, featureless_options(config, 0)

@@ -138,12 +138,20 @@ def test_decoder_candidates(small_file, clustered_file, large_file) -> None:
 
 
 def test_the_comparison_keeps_the_better_validation_auc_and_replays_exactly(
-    clustered_file, tmp_path, capsys
+    clustered_file, tmp_path, capsys, monkeypatch
 ) -> None:
+    import graphae.pipeline
     from graphae.pipeline import fit, make_split
 
     config = RunConfig(graph=str(clustered_file), epochs=15, seed=2, device="cpu")
+    loads: list[str] = []
+    load_input = graphae.pipeline.load_input
+    monkeypatch.setattr(
+        graphae.pipeline, "load_input", lambda c: loads.append(c.graph) or load_input(c)
+    )
     run = fit(config)
+    assert loads == [str(clustered_file)]  # the file is read once for both candidates
+    monkeypatch.undo()
     record = run.result.graph["featureless"]
     compared = record["compared"]
     assert [c["decoder"] for c in compared] == ["ncn", "ncn + counts"]
