@@ -96,7 +96,20 @@ def pair_keys(edge_index: torch.Tensor, num_nodes: int, directed: bool) -> torch
     return u * num_nodes + v
 
 
-def _isin_sorted(keys: torch.Tensor, sorted_table: torch.Tensor) -> torch.Tensor:
+#: Up to this many possible pair keys (``N²``), a repeatedly asked pair set keeps a
+#: ``(N²,)`` bool table (16 MiB at most) and answers by one gather instead of binary
+#: searches; the answers are the same (:class:`EdgeSet`,
+#: :class:`graphae.nn.pair_structure.NeighborIndex`).
+DENSE_PAIR_LIMIT = 1 << 24
+
+
+def pair_table(sorted_keys: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """``(N²,)`` bool, ``True`` at ``sorted_keys`` (pair keys ``u·N + v``)."""
+    table = torch.zeros(num_nodes**2, dtype=torch.bool, device=sorted_keys.device)
+    return table.index_fill_(0, sorted_keys, True)
+
+
+def isin_sorted(keys: torch.Tensor, sorted_table: torch.Tensor) -> torch.Tensor:
     """Membership of ``keys`` in an ascending ``sorted_table`` (``(K,)`` bool).
 
     Large query batches are sorted first: binary searches over sorted queries walk
@@ -123,10 +136,8 @@ class EdgeSet:
         directed: When ``False`` a pair matches in either direction.
     """
 
-    #: Up to this many possible pairs (``N²``), a set asked more than once keeps
-    #: a ``(N²,)`` bool table (16 MiB at most) and answers by one gather instead
-    #: of binary searches; the answers are the same.
-    DENSE_LIMIT = 1 << 24
+    #: A set asked more than once keeps :func:`pair_table` up to this ``N²``.
+    DENSE_LIMIT = DENSE_PAIR_LIMIT
 
     def __init__(self, edge_index: torch.Tensor, num_nodes: int, directed: bool) -> None:
         self.num_nodes = num_nodes
@@ -140,11 +151,10 @@ class EdgeSet:
         keys = pair_keys(pairs, self.num_nodes, self.directed).to(self.table.device)
         self._asked += 1
         if self._dense is None and self._asked > 1 and self.num_nodes**2 <= self.DENSE_LIMIT:
-            self._dense = torch.zeros(self.num_nodes**2, dtype=torch.bool, device=keys.device)
-            self._dense[self.table] = True
+            self._dense = pair_table(self.table, self.num_nodes)
         if self._dense is not None:
             return self._dense[keys]
-        return _isin_sorted(keys, self.table)
+        return isin_sorted(keys, self.table)
 
     def to(self, device: torch.device | str) -> EdgeSet:
         """Move the lookup table to ``device`` (in place) and return self."""

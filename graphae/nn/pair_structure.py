@@ -32,6 +32,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from graphae.data.split import DENSE_PAIR_LIMIT, isin_sorted, pair_table
+
 __all__ = [
     "PAIR_COUNTS",
     "NeighborIndex",
@@ -55,7 +57,7 @@ class NeighborIndex:
 
     #: Largest ``N²`` for which lookups use dense ``N × N`` tables (``A`` as bytes, ``A²``
     #: as int32: 80 MB at the limit) instead of binary searches over the sorted keys.
-    DENSE_LIMIT = 1 << 24
+    DENSE_LIMIT = DENSE_PAIR_LIMIT
 
     def __init__(self) -> None:
         self._graph: Tensor | None = None  # held, so its identity cannot be reused
@@ -95,13 +97,9 @@ class NeighborIndex:
         key = rows * self.num_nodes + cols
         if self._dense():
             if self._adj_table is None:
-                table = torch.zeros(self.num_nodes**2, dtype=torch.bool, device=key.device)
-                self._adj_table = table.index_fill_(0, self.keys, True)
+                self._adj_table = pair_table(self.keys, self.num_nodes)
             return self._adj_table[key]
-        if self.keys.numel() == 0:
-            return torch.zeros_like(rows, dtype=torch.bool)
-        pos = torch.searchsorted(self.keys, key).clamp_(max=self.keys.numel() - 1)
-        return self.keys[pos] == key
+        return isin_sorted(key, self.keys)
 
     def walks2(self, rows: Tensor, cols: Tensor) -> Tensor:
         """``(P,)`` int64: ``(A²)_{rows[i], cols[i]}``, the walks of length 2."""
