@@ -136,12 +136,12 @@ def _row_keys(X: np.ndarray) -> list[bytes]:
 
 
 def _clear_caches(model: torch.nn.Module) -> None:
-    """Forget cached propagation matrices (they pin the last graph in memory)."""
-    from graphae.nn.propagation import PropagationCache
+    """Forget cached propagation matrices and feature copies (they pin the last graph)."""
+    from graphae.nn.tensor_cache import TensorCache
 
     for module in model.modules():
         for value in vars(module).values():
-            if isinstance(value, PropagationCache):
+            if isinstance(value, TensorCache):
                 value.clear()
 
 

@@ -345,13 +345,17 @@ def test_pickle_round_trip(blobs: np.ndarray) -> None:
 
 def test_transform_leaves_no_cached_graph(blobs: np.ndarray) -> None:
     from graphae.nn.propagation import PropagationCache
+    from graphae.nn.sparse_input import SparseInputCache
+    from graphae.nn.tensor_cache import TensorCache
 
     est = GraphAEEmbedder(**FAST).fit(blobs)
     est.transform(blobs[:3] + 0.5)
     caches = [
-        v for m in est.model_.modules() for v in vars(m).values() if isinstance(v, PropagationCache)
+        v for m in est.model_.modules() for v in vars(m).values() if isinstance(v, TensorCache)
     ]
-    assert caches and all(not c._entries for c in caches)
+    assert any(isinstance(c, PropagationCache) for c in caches)
+    assert any(isinstance(c, SparseInputCache) for c in caches)  # the features, kept per tensor
+    assert all(not c._entries for c in caches)
 
 
 def test_new_nodes_with_embedding_encoder_are_refused(blobs: np.ndarray) -> None:

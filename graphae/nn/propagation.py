@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from graphae.nn.tensor_cache import TensorCache
+
 
 def normalized_adjacency(
     edge_index: Tensor,
@@ -180,12 +182,13 @@ def _is_symmetric(adj: Tensor) -> bool:
     )
 
 
-class PropagationCache:
+class PropagationCache(TensorCache[Propagation]):
     """Remembers the :class:`Propagation` of the last few graphs it saw.
 
     A graph is identified by the *same* ``edge_index`` (and ``edge_weight``)
     tensor objects, unmodified since (checked with their version counters), so
-    a model trained for hundreds of epochs on one graph normalises it once.
+    a model trained for hundreds of epochs on one graph normalises it once
+    (:class:`~graphae.nn.tensor_cache.TensorCache`).
 
     Args:
         size: How many graphs to remember.
@@ -193,31 +196,15 @@ class PropagationCache:
     """
 
     def __init__(self, size: int = 4, **options: object) -> None:
-        self.size = size
+        super().__init__(size)
         self.options = options
-        self._entries: list[tuple[Tensor, Tensor | None, int, int, int, Propagation]] = []
 
     def get(
         self, edge_index: Tensor, num_nodes: int, edge_weight: Tensor | None = None
     ) -> Propagation:
         """The cached propagation for this graph, built on first use."""
-        ver_w = edge_weight._version if edge_weight is not None else -1
-        for ei, ew, ver, vw, n, prop in self._entries:
-            if (
-                ei is edge_index
-                and ew is edge_weight
-                and ver == ei._version
-                and vw == ver_w
-                and n == num_nodes
-            ):
-                return prop
-        prop = Propagation.build(edge_index, num_nodes, edge_weight, **self.options)  # type: ignore[arg-type]
-        self._entries.insert(
-            0, (edge_index, edge_weight, edge_index._version, ver_w, num_nodes, prop)
+        return self.lookup(
+            (edge_index, edge_weight),
+            num_nodes,
+            lambda: Propagation.build(edge_index, num_nodes, edge_weight, **self.options),  # type: ignore[arg-type]
         )
-        del self._entries[self.size :]
-        return prop
-
-    def clear(self) -> None:
-        """Forget every cached graph."""
-        self._entries.clear()

@@ -33,6 +33,8 @@ import warnings
 import torch
 from torch import Tensor, nn
 
+from graphae.nn.tensor_cache import TensorCache
+
 __all__ = ["AUTO_MAX_DENSITY", "MODES", "SparseInput", "SparseInputCache", "linear"]
 
 #: Values of ``RunConfig.feature_matmul`` (the cache's ``mode``).
@@ -89,12 +91,13 @@ def linear(layer: nn.Linear, h: Tensor | SparseInput) -> Tensor:
     return layer(h)
 
 
-class SparseInputCache:
+class SparseInputCache(TensorCache[SparseInput | None]):
     """The :class:`SparseInput` of the last few input tensors a layer stack saw.
 
     A tensor is recognised as the *same* object, unmodified since (its version
     counter), as :class:`~graphae.nn.propagation.PropagationCache` does for
-    graphs; the dense/sparse decision is cached with it.
+    graphs (:class:`~graphae.nn.tensor_cache.TensorCache`); the dense/sparse
+    decision is cached with it.
 
     Args:
         mode: ``"dense"``, ``"sparse"`` or ``"auto"`` (module docstring).
@@ -104,9 +107,8 @@ class SparseInputCache:
     def __init__(self, mode: str = "dense", size: int = 2) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown feature_matmul {mode!r}; use {', '.join(MODES)}")
+        super().__init__(size)
         self.mode = mode
-        self.size = size
-        self._entries: list[tuple[Tensor, int, SparseInput | None]] = []
 
     def get(self, x: Tensor) -> SparseInput | None:
         """``x``'s sparse form, or ``None`` where the first layer should stay dense."""
@@ -119,13 +121,7 @@ class SparseInputCache:
             or torch.is_autocast_enabled(x.device.type)
         ):
             return None
-        for t, ver, sparse in self._entries:
-            if t is x and ver == x._version:
-                return sparse
-        sparse = SparseInput(x) if self._wants_sparse(x) else None
-        self._entries.insert(0, (x, x._version, sparse))
-        del self._entries[self.size :]
-        return sparse
+        return self.lookup((x,), None, lambda: SparseInput(x) if self._wants_sparse(x) else None)
 
     def _wants_sparse(self, x: Tensor) -> bool:
         if self.mode == "sparse":
@@ -133,11 +129,3 @@ class SparseInputCache:
         if x.device.type != "cpu" or x.numel() == 0:
             return False
         return int(torch.count_nonzero(x)) <= AUTO_MAX_DENSITY * x.numel()
-
-    def clear(self) -> None:
-        """Forget every cached tensor."""
-        self._entries.clear()
-
-    def __getstate__(self) -> dict[str, object]:
-        # Copies and pickles of a model carry the mode, not the cached tensors.
-        return {"mode": self.mode, "size": self.size, "_entries": []}
