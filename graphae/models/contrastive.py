@@ -524,9 +524,6 @@ class BGRL(_TwoViews):
     def _freeze_target(self) -> None:
         for p in self.target.parameters():
             p.requires_grad_(False)
-        cache = getattr(self.target, "cache", None)
-        if cache is not None and hasattr(cache, "clear"):
-            cache.clear()
 
     def reset_parameters(self) -> None:
         """Re-initialise online encoder and predictor; the target restarts as their copy."""
