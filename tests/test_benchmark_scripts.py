@@ -84,3 +84,53 @@ def test_sparse_input_benchmark_rows_and_tables(
     q = bench._quality("Cora", cora, 1)  # whole default runs, seed 0, each product
     assert [r["mode"] for r in q] == ["dense", "sparse"]
     assert all(r["best_epoch"] > 300 and r["test_link_auc"] > 0.88 for r in q)
+
+
+def test_gpu_sweep_script_resumes_a_sweep_packs_new_runs_and_merges_them(
+    tmp_path: Path, data_root: Path
+) -> None:
+    """benchmarks/gpu_sweep.sh (the device call for sweeps), run on CPU: the runs already
+    in the sweep folder are skipped, only the new ones come back in new-runs.tgz, and
+    --merge puts them into another copy of the sweep and writes its report."""
+    import os
+    import shutil
+    import subprocess
+    import tarfile
+
+    from graphae.bench.runner import run_sweep
+    from graphae.bench.spec import load_spec
+
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(
+        "name: tiny\ndatasets: [Cora]\nencoders: [gcn]\n"
+        "decoders: [inner_product, {name: mlp, options: {depth: 1, width: 8}, label: mlp-d1}]\n"
+        "seeds: 2\ntrain: {hidden_channels: 8, out_channels: 4, epochs: 2, device: cpu}\n"
+        "baselines: []\nlayers: {node: true, link: false, nmi: false}\n"
+        "save: {embeddings: false, model: false, history: false}\n"
+    )
+    sweep, here = tmp_path / "device-copy", tmp_path / "committed"
+    # the committed sweep holds one finished run; the device works on a copy of it
+    done = run_sweep(load_spec(spec), here, max_runs=1, data_root=str(data_root), progress=False)
+    (first,) = done.ran  # run ids
+    shutil.copytree(here, sweep)
+    env = {**os.environ, "DEVICE": "cpu", "PY": sys.executable, "DATA": str(data_root),
+           "OUT": str(tmp_path / "out")}  # fmt: skip
+    script = REPO / "benchmarks" / "gpu_sweep.sh"
+    subprocess.run(["bash", str(script), str(spec), str(sweep), "2", "300"], env=env, check=True)
+    log = (tmp_path / "out" / "log.txt").read_text()
+    assert "1 runs already in" in log and "sweep rc=0 (finished)" in log, log
+    with tarfile.open(tmp_path / "out" / "new-runs.tgz") as tar:
+        runs = {
+            n.split("/")[1] for n in tar.getnames() if n.startswith("runs/") and n.count("/") == 1
+        }
+        assert "spec.yaml" in tar.getnames() and any(
+            n.startswith("logs/gpu-") for n in tar.getnames()
+        )
+    assert len(runs) == 3 and first not in runs
+    merged = subprocess.run(
+        ["bash", str(script), "--merge", str(tmp_path / "out" / "new-runs.tgz"), str(here)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "3 new run folders" in merged.stdout and "(4 in all)" in merged.stdout
+    assert {p.name for p in (here / "runs").iterdir()} == runs | {first}
+    assert "from 4 finished runs of 4" in (here / "report.md").read_text()
