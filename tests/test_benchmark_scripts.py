@@ -134,3 +134,21 @@ def test_gpu_sweep_script_resumes_a_sweep_packs_new_runs_and_merges_them(
     assert "3 new run folders" in merged.stdout and "(4 in all)" in merged.stdout
     assert {p.name for p in (here / "runs").iterdir()} == runs | {first}
     assert "from 4 finished runs of 4" in (here / "report.md").read_text()
+
+
+def test_feature_loss_gradients_fall_below_adams_epsilon_only_for_mse_on_row_features(
+    data_root: Path,
+) -> None:
+    """feature_loss_gradients.py's finding on Cora: the tied decoder's MSE on row-normalised
+    features has most gradient entries below Adam's epsilon; raw features or SCE do not."""
+    from graphae.data.datasets import load_dataset
+
+    tool = load_script("feature_loss_gradients")
+    graph = load_dataset("Cora", str(data_root), download=False)
+    share = {
+        (loss, norm): tool.gradient_row("Cora", graph, "tied", norm, loss, 0)["below_eps"]
+        for loss in ("mse", "sce")
+        for norm in ("none", "row")
+    }
+    assert share[("mse", "row")] > 0.5
+    assert max(share[("mse", "none")], share[("sce", "none")], share[("sce", "row")]) < 0.05
