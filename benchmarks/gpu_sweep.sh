@@ -13,6 +13,7 @@
 #    packs those raw dataset folders of $GRAPHAE_SHARED_DATASETS into
 #    .devdata/datasets.tgz (gzip: the four Amazon/Coauthor .npz, 77 MB, pack to ~11 MB)
 #    and downloads the ogb + defusedxml wheels into .whl/ (the device image lacks them).
+#    benchmarks/prepare_gpu_run.sh empties .devdata/: run it first when both are wanted.
 # 2. One device call (check the time first: `status`):
 #      run(command="bash benchmarks/gpu_sweep.sh benchmarks/configs/capacity-amazon-coauthor.yaml \
 #                   benchmarks/results/capacity-amazon-coauthor 12 480",

@@ -17,6 +17,6 @@ mkdir -p .whl
 "$PY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux2014_x86_64 --platform any -d .whl ogb==1.3.6 defusedxml
 du -sh .devdata .whl
-tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 du -b 2>/dev/null | awk '{s+=$1} END {print s}')  # xargs may call du several times: sum every line
 extra=$(du -sb .devdata .whl | awk '{s+=$1} END {print s}')
 echo "travels: $(( (tree + extra) / 1048576 )) MiB of the 64 MiB limit"
