@@ -146,3 +146,37 @@ def test_devices_round_robin_only_for_auto_or_cuda_runs() -> None:
     auto = tiny_spec(train={**TINY["train"], "device": "auto"}).runs()
     expect = [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     assert _worker_devices(auto) == (expect if torch.cuda.is_available() else [])
+
+
+def _seed0_waits_for_seed1s_line(run, graph, out_dir, **kw):
+    """A ``run_fn`` for --jobs 2 (module level, so spawned workers can load it): seed 0
+    finishes only once the parent has booked seed 1 (it writes a marker then), or
+    after 20 s."""
+    from graphae.bench.runner import run_one
+
+    if run.seed == 0:
+        deadline = time.monotonic() + 20
+        while not (Path(out_dir) / "seed1-booked").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return run_one(run, graph, out_dir, **kw)
+
+
+def test_jobs_book_each_run_as_it_ends_not_in_submission_order(tmp_path: Path) -> None:
+    """A long run must not hold back the progress line (and failure record) of a run
+    that started after it and ended first: seed 1's line comes while seed 0 still runs."""
+    spec = tiny_spec(baselines=[], decoders=["inner_product"], seeds=2)
+    out = tmp_path / "sweep"
+    lines: list[str] = []
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        if "-s1-" in line:
+            (out / "seed1-booked").touch()
+
+    started = time.monotonic()
+    outcome = run_sweep(
+        spec, out, jobs=2, progress=False, echo=echo, run_fn=_seed0_waits_for_seed1s_line
+    )
+    assert len(outcome.ran) == 2
+    assert ["-s1-" in line for line in lines] == [True, False], lines
+    assert time.monotonic() - started < 20  # seed 0 was released by seed 1's line

@@ -723,6 +723,12 @@ def _worker_run(
     return status, payload
 
 
+def _worker_run_at(item: tuple[int, RunSpec], **kwargs: Any) -> tuple[int, tuple[str, Any]]:
+    """:func:`_worker_run` of ``todo[index]``, returning the index with the outcome."""
+    index, run = item
+    return index, _worker_run(run, **kwargs)
+
+
 def _run_parallel(
     todo: list[RunSpec],
     out: Path,
@@ -731,7 +737,12 @@ def _run_parallel(
     run_fn: Callable[..., dict[str, Any]],
     finished: Callable[[RunSpec, str, Any], None],
 ) -> None:
-    """Run ``todo`` in ``jobs`` spawned worker processes, booking each as it ends."""
+    """Run ``todo`` in ``jobs`` spawned worker processes, booking each as it ends.
+
+    Runs start in ``todo``'s order and are booked (progress line, failure record,
+    ``fail_fast``) as soon as each one ends, not in submission order: a long run no
+    longer holds back the lines of the shorter ones that finished after it started.
+    """
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")  # CUDA-safe; each worker imports graphae afresh
@@ -742,13 +753,11 @@ def _run_parallel(
         jobs, initializer=_worker_init, initargs=(counter, _worker_devices(todo), threads)
     )
     task = functools.partial(
-        _worker_run, out=out, layers=spec.layers, save=spec.save, run_fn=run_fn
+        _worker_run_at, out=out, layers=spec.layers, save=spec.save, run_fn=run_fn
     )
     try:
-        results = pool.imap(task, todo)
-        for run in todo:  # in submission order; the workers run ahead
-            status, payload = next(results)
-            finished(run, status, payload)
+        for index, (status, payload) in pool.imap_unordered(task, enumerate(todo)):
+            finished(todo[index], status, payload)
         pool.close()
     except BaseException:
         pool.terminate()  # Ctrl-C, fail_fast: stop the workers (their locks go stale)
