@@ -17,6 +17,7 @@ decoder on raw and on row-normalised features.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import platform
 from pathlib import Path
@@ -28,7 +29,8 @@ from graphae.data.datasets import load_dataset
 from graphae.data.features import input_features
 from graphae.models.build import build_model
 
-ADAM_EPS = 1e-8  # torch.optim.Adam's default, which graphae uses
+#: torch.optim.Adam's default epsilon (graphae's optimisers leave it at its default)
+ADAM_EPS: float = inspect.signature(torch.optim.Adam).parameters["eps"].default
 
 
 def gradient_row(dataset: str, graph, decoder: str, norm: str, loss: str, seed: int) -> dict:
@@ -94,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Device: cpu ({platform.machine()}, torch {torch.__version__}). The freshly built "
         f"model (GCN 32 -> 16, seed {args.seed}), one forward and backward of its feature "
-        f"loss (MSE, or GraphMAE's scaled cosine error SCE) over every node. Adam's epsilon is {ADAM_EPS:g}: a parameter whose "
-        "gradient is far below it moves ~|g|/eps times slower than Adam's nominal step.",
+        "loss (MSE, or GraphMAE's scaled cosine error SCE) over every node. Adam's epsilon "
+        f"is {ADAM_EPS:g}: a parameter whose gradient is far below it moves ~|g|/eps times "
+        "slower than Adam's nominal step.",
         "",
         "| dataset | decoder | loss | features | mean abs x | loss value | median abs grad | p90 "
         "| max | entries below eps |",

@@ -93,8 +93,7 @@ declare -A PIDS
 for s in $SEEDS; do
     only="-s${s}-"
     [[ -n $ONLY ]] && only="(?=.*-s${s}-)(?=.*${ONLY})"
-    timeout --signal=INT --kill-after=20 "$BUDGET" ${PYTHON:-python3} -c \
-        'import sys; from graphae.cli import main; sys.exit(main(sys.argv[1:]))' \
+    timeout --signal=INT --kill-after=20 "$BUDGET" ${PYTHON:-python3} -m graphae.cli \
         bench "$spec" --out /tmp/gpu_ogb/"$name"-s"$s" --only "$only" --device "${DEVICE:-cuda}" \
         --no-progress --no-report >/tmp/gpu_ogb/seed-"$s".log 2>&1 &
     PIDS[$!]=$s

@@ -30,6 +30,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY=${PY:-python3}
+CLI=("$PY" -m graphae.cli)
 
 if [[ "${1:-}" == "--prepare" ]]; then
     shift
@@ -38,12 +39,10 @@ if [[ "${1:-}" == "--prepare" ]]; then
     for d in "$@"; do
         [[ -d $src/$d ]] || { echo "no dataset folder $src/$d (set GRAPHAE_SHARED_DATASETS)" >&2; exit 2; }
     done
-    mkdir -p .devdata .whl
+    mkdir -p .devdata
     tar czf .devdata/datasets.tgz.part --exclude=processed -C "$src" "$@" \
         && mv .devdata/datasets.tgz.part .devdata/datasets.tgz || exit 1
-    ls .whl/ogb-*.whl .whl/defusedxml-*.whl >/dev/null 2>&1 \
-        || $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-            --platform manylinux2014_x86_64 --platform any -d .whl ogb==1.3.6 defusedxml || exit 1
+    PY=$PY bash benchmarks/device_wheels.sh || exit 1
     du -sh .devdata/datasets.tgz .whl
     exit 0
 fi
@@ -59,7 +58,7 @@ if [[ "${1:-}" == "--merge" ]]; then
     tar xzf "$tgz" -k -C "$sweep" 2>/dev/null
     after=$(find "$sweep/runs" -mindepth 1 -maxdepth 1 -type d | wc -l)
     echo "$((after - before)) new run folders in $sweep/runs ($after in all)"
-    $PY -c 'import sys; from graphae.cli import main; sys.exit(main(sys.argv[1:]))' report "$sweep"
+    "${CLI[@]}" report "$sweep"
     exit $?
 fi
 
@@ -92,8 +91,9 @@ mkdir -p "$SWEEP/runs"
 ls "$SWEEP/runs" | sort >/tmp/gpu_sweep_before.txt
 note "$(wc -l </tmp/gpu_sweep_before.txt) runs already in $SWEEP"
 CALL=gpu-$(date -u +%Y%m%dT%H%M%SZ)
-pack() {  # the run folders this call added, the sweep's spec files and this call's log
-    comm -13 /tmp/gpu_sweep_before.txt <(ls "$SWEEP/runs" | grep -v '^\.' | sort) >/tmp/gpu_sweep_new.txt
+pack() {  # the run folders this call added (ls hides the .tmp ones being written), the
+    # sweep's spec files and this call's log
+    comm -13 /tmp/gpu_sweep_before.txt <(ls "$SWEEP/runs" | sort) >/tmp/gpu_sweep_new.txt
     mkdir -p "$SWEEP/logs" && cp "$OUT/sweep.log" "$SWEEP/logs/$CALL.log" 2>/dev/null
     { sed 's|^|runs/|' /tmp/gpu_sweep_new.txt
       for f in spec.yaml sweep.json "logs/$CALL.log"; do [[ -e $SWEEP/$f ]] && echo "$f"; done
@@ -107,9 +107,7 @@ args=(bench "$SPEC" --out "$SWEEP" --jobs "$JOBS" --device "$DEVICE" --data-root
 [[ -n $ONLY ]] && args+=(--only "$ONLY")
 # the sweep in the background; every minute the finished runs are packed, so a call cut
 # short by the device's own limit still returns what it did
-timeout --signal=INT --kill-after=30 "$BUDGET" $PY -c \
-    'import sys; from graphae.cli import main; sys.exit(main(sys.argv[1:]))' "${args[@]}" \
-    >"$OUT/sweep.log" 2>&1 &
+timeout --signal=INT --kill-after=30 "$BUDGET" "${CLI[@]}" "${args[@]}" >"$OUT/sweep.log" 2>&1 &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do
     for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
@@ -119,6 +117,6 @@ wait "$pid"; rc=$?
 note "sweep rc=$rc ($( [[ $rc == 124 ]] && echo "stopped at ${BUDGET}s" || echo finished))"
 pack
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=memory.used,utilization.gpu --format=csv,noheader >>"$LOG" 2>&1
-$PY -c 'import sys; from graphae.cli import main; sys.exit(main(sys.argv[1:]))' bench "$SPEC" --out "$SWEEP" \
-    --dry-run ${ONLY:+--only "$ONLY"} 2>/dev/null | tail -n 1 >>"$LOG"
+"${CLI[@]}" bench "$SPEC" --out "$SWEEP" --dry-run ${ONLY:+--only "$ONLY"} 2>/dev/null \
+    | tail -n 1 >>"$LOG"
 exit 0

@@ -13,9 +13,7 @@ rm -rf .devdata && mkdir -p .devdata
 cp -r "$SRC/Planetoid" .devdata/
 mkdir -p .devdata/ogb && cp -r "$SRC/ogb/ogbl_ddi" .devdata/ogb/
 find .devdata -name processed -type d -prune -exec rm -rf {} +
-mkdir -p .whl
-"$PY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-    --platform manylinux2014_x86_64 --platform any -d .whl ogb==1.3.6 defusedxml
+PY=$PY bash benchmarks/device_wheels.sh
 du -sh .devdata .whl
 tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 du -b 2>/dev/null | awk '{s+=$1} END {print s}')  # xargs may call du several times: sum every line
 extra=$(du -sb .devdata .whl | awk '{s+=$1} END {print s}')
