@@ -22,23 +22,63 @@ def test_reading_the_config_module_loads_no_torch() -> None:
 
 
 def test_choices_agree_with_the_modules_that_implement_them() -> None:
-    from graphae.data.features import FEATURE_FALLBACKS, FEATURE_NORMS
     from graphae.models.contrastive import OBJECTIVES
     from graphae.models.losses import FEATURE_LOSSES
     from graphae.nn.sparse_input import MODES
     from graphae.training.schedules import LR_SCHEDULES
+    from graphae.training.selection import SELECTORS
     from graphae.training.steps import CLIP_SCOPES
     from graphae.training.strategies import OPTIMIZATIONS
 
     assert CHOICES["lr_schedule"] == LR_SCHEDULES
     assert CHOICES["optimization"] == OPTIMIZATIONS
     assert CHOICES["objective"] == OBJECTIVES
-    assert CHOICES["feature_norm"] == FEATURE_NORMS
-    assert CHOICES["feature_fallback"] == FEATURE_FALLBACKS
     assert CHOICES["feature_loss"] == FEATURE_LOSSES
     assert CHOICES["grad_clip_scope"] == CLIP_SCOPES
     assert CHOICES["feature_matmul"] == MODES
-    assert CHOICES["select"] == ("link", "probe", "loss", "last", "ogb")
+    assert sorted(CHOICES["select"]) == sorted(SELECTORS)
+
+
+def test_every_feature_norm_choice_resolves_to_a_normalisation() -> None:
+    """``graphae.data.features`` takes its names from CHOICES: check it implements each."""
+    import torch
+    from torch_geometric.data import Data
+
+    from graphae.data.features import resolve_feature_norm
+    from graphae.data.graph import Graph, NodeIndex
+
+    data = Data(x=torch.tensor([[1.0, 3.0], [0.0, 0.0]]), edge_index=torch.tensor([[0], [1]]))
+    bag = Graph(data, NodeIndex.range(2), meta={"features": "bag_of_words"})
+    plain = Graph(data, NodeIndex.range(2))
+    resolved = {
+        norm: (resolve_feature_norm(bag, norm), resolve_feature_norm(plain, norm))
+        for norm in CHOICES["feature_norm"]
+    }
+    assert resolved == {"auto": ("row", "none"), "row": ("row", "row"), "none": ("none", "none")}
+
+
+def test_every_feature_fallback_choice_is_implemented_under_its_own_name() -> None:
+    """``graphae.data.io`` takes its names from CHOICES: each must build what it names."""
+    import torch
+
+    from graphae.data.io.fallback import _fallback_features
+
+    edges = torch.tensor([[0, 1, 2], [1, 2, 0]])
+    built = {
+        mode: _fallback_features(mode, edges, 3, False, "g") for mode in CHOICES["feature_fallback"]
+    }
+    assert {mode: kind for mode, (_, kind) in built.items()} == {
+        "auto": "identity",  # 3 nodes: small enough for one-hot
+        "identity": "identity",
+        "degree": "degree",
+        "random": "random",
+        "learnable": "learnable",
+        "degree_learnable": "degree_learnable",
+        "none": "none",
+    }
+    assert built["identity"][0].tolist() == torch.eye(3).tolist()
+    assert built["learnable"][0] is None and built["none"][0] is None
+    assert torch.equal(built["degree"][0], built["degree_learnable"][0])
 
 
 @pytest.mark.parametrize("name", sorted(CHOICES))

@@ -244,6 +244,29 @@ def test_a_finished_run_replays_bit_identically_from_its_config(tmp_path, capsys
     assert json.loads((c / "config.json").read_text())["seed"] == 5
 
 
+def test_a_run_folder_saved_before_later_fields_replays_as_it_ran(tmp_path, capsys) -> None:
+    """Keys a run folder lacks (written before they existed) replay with the values that run
+    used, not today's defaults; an explicit flag still wins."""
+    (tmp_path / "e.csv").write_text(RING, encoding="utf-8")
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    old_code = ["--feature-matmul", "dense", "--featureless-decoder", "off",
+                "--export-edges", "split", "--feature-fallback", "identity"]  # fmt: skip
+    args = ["train", "--graph", tmp_path / "e.csv", "--epochs", "4", "--device", "cpu"]
+    assert run_cli([*args, *old_code, "--out", a], capsys)[0] == 0
+    saved = (a / "config.json").read_bytes()
+    cfg = json.loads(saved)
+    for key in ("feature_matmul", "featureless_decoder", "export_edges"):
+        del cfg[key]  # as the code before these fields wrote it
+    cfg["feature_fallback"] = "auto"  # what it meant then for a small graph: identity
+    (a / "config.json").write_text(json.dumps(cfg, indent=2), encoding="utf-8")
+    assert run_cli(["train", "--config", a, "--out", b], capsys)[0] == 0
+    assert (b / "config.json").read_bytes() == saved
+    assert np.load(a / "embeddings.npy").tobytes() == np.load(b / "embeddings.npy").tobytes()
+    given = ["train", "--config", a / "config.json", "--feature-matmul", "auto", "--out", c]
+    assert run_cli(given, capsys)[0] == 0
+    assert json.loads((c / "config.json").read_text())["feature_matmul"] == "auto"
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [

@@ -454,6 +454,44 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return expand_config(dict(obj), str(path))
 
 
+def recorded_values(path: str | Path) -> dict[str, Any]:
+    """The settings a finished run ran with that its ``config.json`` does not say.
+
+    A run folder written before a field existed has no key for it, and today's
+    default for a few such fields computes differently from the code that ran it
+    (:data:`graphae.config.RECORDED_BEFORE`, and the featureless defaults of
+    :func:`graphae.featureless.as_recorded`). Replaying that folder with
+    ``--config`` takes these values, so it repeats the run rather than today's
+    variant of it.
+
+    Args:
+        path: The ``--config`` argument: a run folder, or a file in one.
+
+    Returns:
+        ``{field: value}`` to apply over the folder's ``config.json``; empty for a
+        file that is not a finished run's record (no ``result.json`` beside it), a
+        record this version wrote, or one that is not a valid config.
+    """
+    path = Path(path)
+    cfg_path = path / "config.json" if path.is_dir() else path
+    result_path = cfg_path.parent / "result.json"
+    if cfg_path.name != "config.json" or not result_path.is_file():
+        return {}
+    from graphae.config import RunConfig
+    from graphae.featureless import as_recorded
+
+    try:
+        recorded = json.loads(cfg_path.read_text(encoding="utf-8"))
+        graph = json.loads(result_path.read_text(encoding="utf-8")).get("graph") or {}
+        as_given = RunConfig.from_dict(recorded)
+    except (ValueError, AttributeError, TypeError, GraphaeError):
+        return {}  # not a record this code reads; load_config_file / RunConfig say why
+    meta = {"num_nodes": graph["num_nodes"]} if "num_nodes" in graph else None
+    ran = as_recorded(as_given.as_recorded_by(recorded), recorded, meta).to_dict()
+    given = as_given.to_dict()
+    return {k: v for k, v in ran.items() if v != given[k]}
+
+
 def expand_config(obj: dict[str, Any], source: str) -> dict[str, Any]:
     """Sweep-spec style entries and a ``train:`` section -> flat ``RunConfig`` fields."""
     fields = _fields()
@@ -534,10 +572,14 @@ def build_config(
         base = load_config_file(config_file)
         origin = {k: f"{k} in {config_file}" for k in base}
     explicit = {n: cli_value(fields[n], v) for n, v in values.items() if n in fields and given(n)}
-    if config_file is not None and ({"dataset", "graph"} & set(explicit)):
-        for k in _INPUT_FIELDS:  # a new input replaces the file's
-            if k not in explicit:
-                base.pop(k, None)
+    if config_file is not None:
+        ran = recorded_values(config_file)  # a run folder: as that run ran
+        if {"dataset", "graph"} & set(explicit):
+            ran.pop("feature_fallback", None)  # chosen for the recorded graph's size
+            for k in _INPUT_FIELDS:  # a new input replaces the file's
+                if k not in explicit:
+                    base.pop(k, None)
+        base.update(ran)
     if config_file is None:
         base = {n: cli_value(fields[n], v) for n, v in values.items() if n in fields}
     base.update(explicit)
