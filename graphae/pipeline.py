@@ -229,27 +229,29 @@ def fit(
         GraphaeError: On bad input (the CLI turns it into a one-line error).
         TrainingInterrupted: When ``control`` stopped training before the end.
     """
+    how = _FitOptions(progress, checkpoint_dir, checkpoint_every, resume_from, control, callbacks)
     from_file = graph is None
     chosen: dict[str, Any] = {}  # featureless_decoder="auto" with one candidate: its record
     if resume_from is None and from_file and compares_decoders(config):
         graph = load_input(config)  # loaded once, for the choice and the run(s) alike
         candidates, info = decoder_candidates(config, graph, make_split(graph, config))
         if len(candidates) > 1:
-            return _fit_comparing(candidates, graph, info, progress, control, callbacks)
+            return _fit_comparing(candidates, graph, info, how)
         if candidates:  # nothing to compare: an ordinary run (checkpoints, live metrics)
             config, chosen = candidates[0], info
-    return _fit(
-        config,
-        graph,
-        from_file,
-        chosen,
-        progress=progress,
-        checkpoint_dir=checkpoint_dir,
-        checkpoint_every=checkpoint_every,
-        resume_from=resume_from,
-        control=control,
-        callbacks=callbacks,
-    )
+    return _fit(config, graph, from_file, chosen, how)
+
+
+@dataclass(frozen=True)
+class _FitOptions:
+    """How :func:`fit` runs (its keyword arguments), passed on as one value."""
+
+    progress: bool = False
+    checkpoint_dir: str | Path | None = None
+    checkpoint_every: int = 0
+    resume_from: str | Path | TrainingState | None = None
+    control: TrainingControl | None = None
+    callbacks: Sequence[Any] = ()
 
 
 def _fit(
@@ -257,13 +259,7 @@ def _fit(
     graph: Graph | None,
     from_file: bool,
     chosen: dict[str, Any],
-    *,
-    progress: bool = False,
-    checkpoint_dir: str | Path | None = None,
-    checkpoint_every: int = 0,
-    resume_from: str | Path | TrainingState | None = None,
-    control: TrainingControl | None = None,
-    callbacks: Sequence[Any] = (),
+    how: _FitOptions,
 ) -> TrainedRun:
     """:func:`fit` of one config, ``graph`` loaded from its file when ``from_file``.
 
@@ -273,11 +269,11 @@ def _fit(
     """
     t0 = time.perf_counter()
     state = None
-    if resume_from is not None:
+    if how.resume_from is not None:
         state = (
-            resume_from
-            if isinstance(resume_from, TrainingState)
-            else load_training_state(resume_from)
+            how.resume_from
+            if isinstance(how.resume_from, TrainingState)
+            else load_training_state(how.resume_from)
         )
         # a checkpoint saved before later fields or the featureless defaults existed
         config = as_recorded(config.as_recorded_by(state.config), state.config, state.meta)
@@ -314,13 +310,13 @@ def _fit(
             sp.mp_edge_weight,
             enabled=forward_reusable(model, config, run.dist.active),
         ),
-        callbacks=[*callbacks, ProgressBar(config.epochs, progress)],
+        callbacks=[*how.callbacks, ProgressBar(config.epochs, how.progress)],
         checkpointer=(
-            Checkpointer(checkpoint_dir, checkpoint_every, config.to_dict(), meta)
-            if checkpoint_dir is not None
+            Checkpointer(how.checkpoint_dir, how.checkpoint_every, config.to_dict(), meta)
+            if how.checkpoint_dir is not None
             else None
         ),
-        control=control,
+        control=how.control,
     )
     import_in_background()  # the final probes' scikit-learn, while training runs
     t_train = time.perf_counter()
@@ -336,7 +332,7 @@ def _fit(
     metrics = measure(model, z, graph, sp, seed=config.seed, x=run.x)
     metrics.update({f"params/{k}": v for k, v in model.parameter_counts().items()})
     eval_time = time.perf_counter() - t_eval
-    exported = _export(config, graph, model, run.x, int(run.selection.best_epoch), progress)
+    exported = _export(config, graph, model, run.x, int(run.selection.best_epoch), how.progress)
     record = graph_record(graph, split, run.false_negative_rate)
     if run.featureless is not None:
         record["featureless"] = (
@@ -360,7 +356,7 @@ def _fit(
         reproducibility=_reproducibility(config, split, start),
         export=exported.info if exported is not None else {},
     )
-    notify(callbacks, "on_end", result)
+    notify(how.callbacks, "on_end", result)
     return TrainedRun(config, model, graph, split, z.detach().float().cpu(), result, exported)
 
 
@@ -379,9 +375,7 @@ def _fit_comparing(
     candidates: Sequence[RunConfig],
     graph: Graph,
     info: dict[str, Any],
-    progress: bool,
-    control: TrainingControl | None,
-    callbacks: Sequence[Any],
+    how: _FitOptions,
 ) -> TrainedRun:
     """Train each candidate config and keep the one with the best validation link AUC.
 
@@ -395,10 +389,11 @@ def _fit_comparing(
     """
     t0 = time.perf_counter()
     runs: list[TrainedRun] = []
+    own = _FitOptions(progress=how.progress, control=how.control)  # no checkpoints, callbacks
     for cand in candidates:
         log.info("featureless graph: training the %s decoder to compare", decoder_label(cand))
         with preserved_global_state():  # each candidate starts from the caller's state
-            runs.append(_fit(cand, graph, True, {}, progress=progress, control=control))
+            runs.append(_fit(cand, graph, True, {}, own))
     scores = [float(r.result.metrics.get("val/link/auc", float("nan"))) for r in runs]
     order = [i for i in range(len(runs)) if scores[i] == scores[i]] or [0]  # NaN never wins
     best = max(order, key=lambda i: (scores[i], -i))  # a tie keeps the earlier candidate
@@ -419,10 +414,10 @@ def _fit_comparing(
         " vs ".join(f"{decoder_label(r.config)} {scores[i]:.4f}" for i, r in enumerate(runs)),
     )
     win.result.graph["featureless"] = record
-    notify(callbacks, "on_start", [])
+    notify(how.callbacks, "on_start", [])
     for record_ in win.result.history:
-        notify(callbacks, "on_epoch", record_)
-    notify(callbacks, "on_end", win.result)
+        notify(how.callbacks, "on_epoch", record_)
+    notify(how.callbacks, "on_end", win.result)
     return win
 
 
