@@ -152,3 +152,38 @@ def test_feature_loss_gradients_fall_below_adams_epsilon_only_for_mse_on_row_fea
     }
     assert share[("mse", "row")] > 0.5
     assert max(share[("mse", "none")], share[("sce", "none")], share[("sce", "row")]) < 0.05
+
+
+def test_compare_runs_pairs_runs_by_dataset_rung_and_seed(tmp_path: Path) -> None:
+    """Old runs (a folder of run folders) against a sweep's listed runs: only the keys in
+    both, the kept epochs, the feature decoder's inner-product AUC, and per-rung means."""
+    import json
+
+    compare = load_script("compare_runs")
+
+    def run(folder: Path, rung: str, seed: int, epoch: int, node: float, val: str) -> None:
+        folder.mkdir(parents=True)
+        bench = {"kind": "model", "status": "ok", "dataset": "Cora", "decoder": rung}
+        (folder / "bench.json").write_text(json.dumps({**bench, "seed": seed}))
+        metrics = {"probe/node_accuracy": node, "probe/link_auc": 0.5, val: 0.75}
+        result = {"best_epoch": epoch, "epochs_run": epoch + 50, "metrics": metrics}
+        (folder / "result.json").write_text(json.dumps(result))
+
+    run(tmp_path / "old" / "a", "tied", 0, 1, 0.25, "val/link_ip/auc")
+    run(tmp_path / "old" / "b", "tied", 1, 2, 0.5, "val/link_ip/auc")
+    run(tmp_path / "old" / "c", "gnn", 0, 3, 0.5, "val/link/auc")  # not in the sweep
+    sweep = tmp_path / "sweep"
+    run(sweep / "runs" / "t0", "tied", 0, 250, 0.75, "val/link_ip/auc")
+    run(sweep / "runs" / "t1", "tied", 1, 100, 1.0, "val/link_ip/auc")
+    run(sweep / "runs" / "stale", "gnn", 0, 9, 0.0, "val/link/auc")  # not listed: left out
+    (sweep / "sweep.json").write_text(json.dumps({"runs": [{"run_id": "t0"}, {"run_id": "t1"}]}))
+    text = compare.compare(
+        compare.read_runs([tmp_path / "old"]), compare.read_runs([sweep]), "title"
+    )
+    assert "2 runs in both sets" in text
+    assert (
+        "| Cora | tied | 0 | 1 / 51 | 250 / 300 | 0.250 | 0.750 | 0.500 | 0.500 | 0.750 | 0.750 |"
+        in text
+    )
+    assert "| Cora | tied | 2 | 0.375 | 0.875 | 0.500 | 0.500 | 0.750 | 0.750 |" in text
+    assert "gnn" not in text
