@@ -47,6 +47,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "featureless_decoder": ("auto", "off"),
     "export_edges": ("auto", "split", "all", "refit"),
     "feature_matmul": ("auto", "dense", "sparse"),
+    "propagation_order": ("auto", "transform_first"),
 }
 
 
@@ -88,6 +89,7 @@ _RULES = {
     "featureless_decoder": "auto or off",
     "export_edges": "auto, split, all or refit",
     "feature_matmul": "auto, dense or sparse",
+    "propagation_order": "auto or transform_first",
 }
 
 
@@ -113,11 +115,15 @@ LATER_FIELDS: dict[str, Any] = {
     "featureless_decoder": "auto",
     "export_edges": "auto",
     "feature_matmul": "auto",
+    "propagation_order": "auto",
 }
 #: Later fields whose default computes differently from what runs saved before
 #: the field existed did, with the value that reproduces those runs bit for bit
 #: (:meth:`RunConfig.from_record`).
-RECORDED_BEFORE: dict[str, Any] = {"feature_matmul": "dense"}
+RECORDED_BEFORE: dict[str, Any] = {
+    "feature_matmul": "dense",
+    "propagation_order": "transform_first",
+}
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,13 @@ class RunConfig:
             ``"auto"`` (sparse on the CPU when at most 10% of the features are
             non-zero and no corruption rewrites them each step, else dense);
             :mod:`graphae.nn.sparse_input`.
+        propagation_order: How the GCN layers of the ``mirror``, ``tied``,
+            ``pinv`` and ``gnn`` decoders order ``Â H W``: ``"auto"`` propagates
+            at the narrower of the layer's two widths (``(Â H) W`` when the layer
+            widens, e.g. to the ``F`` features; the same product up to float
+            rounding) or ``"transform_first"`` (``Â (H W)`` always: PyG's
+            ``GCNConv`` order, and graphae's before this field);
+            :func:`graphae.nn.decoders.gcn_product`.
         feature_decoder: Feature decoder beside the structure ``decoder`` (joint
             GALA/DOMINANT-style reconstruction), or ``None``.
         feature_decoder_options: Extra feature-decoder keyword arguments.
@@ -293,6 +306,7 @@ class RunConfig:
     precision: str = "fp32"
     compile: bool = False
     feature_matmul: str = "auto"
+    propagation_order: str = "auto"
     feature_decoder: str | None = None
     feature_decoder_options: dict[str, Any] = field(default_factory=dict)
     feature_loss: str = "mse"
@@ -371,6 +385,7 @@ class RunConfig:
             "featureless_decoder": self.featureless_decoder in CHOICES["featureless_decoder"],
             "export_edges": self.export_edges in CHOICES["export_edges"],
             "feature_matmul": self.feature_matmul in CHOICES["feature_matmul"],
+            "propagation_order": self.propagation_order in CHOICES["propagation_order"],
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:

@@ -386,3 +386,57 @@ def test_ncn_sees_the_message_passing_graph_in_training_and_evaluation(tiny_grap
     for ei in seen:  # never a validation or test edge, in either direction
         assert not held_keys & set(pair_keys(ei, 10, False).tolist())
         assert torch.equal(ei, run.split.mp_edge_index)
+
+
+@pytest.mark.parametrize("name", ["mirror", "tied", "pinv", "gnn"])
+def test_gcn_decoder_layers_propagate_at_the_narrower_width(name: str) -> None:
+    """``propagation_order="auto"`` runs Â at min(c_in, c_out) of each layer (a widening
+    layer propagates its input, then transforms); ``"transform_first"`` always transforms
+    first (PyG's order). Both give the same output up to float rounding."""
+    from graphae.models.build import set_propagation_order
+
+    torch.manual_seed(0)
+    x, ei, pairs = graph()
+    enc, dec = make(name)
+    caches = [m.cache for m in dec.modules() if hasattr(m, "propagation_order")]
+    assert len(caches) == 1
+    widths: list[int] = []
+    get = caches[0].get
+
+    def recording_get(*args, **kwargs):
+        prop = get(*args, **kwargs)
+        return lambda h: (widths.append(h.size(1)), prop(h))[1]
+
+    caches[0].get = recording_get
+    z = enc(x, ei)
+    out = {}
+    for order in ("transform_first", "auto"):
+        set_propagation_order([dec], order)
+        widths.clear()
+        out[order] = dec(z, pairs, ei) if name == "gnn" else dec(z, ei)
+        out[order + " widths"] = list(widths)
+    # the stack is d -> h -> (F or h): 4 -> 8 widens, 8 -> 5 narrows, 8 -> 8 stays
+    assert out["transform_first widths"] == ([H, H] if name == "gnn" else [H, F])
+    assert out["auto widths"] == ([D, H] if name == "gnn" else [D, F])
+    assert torch.allclose(out["auto"], out["transform_first"], atol=1e-5)
+
+
+def test_the_model_builder_sets_the_order_and_old_records_keep_transform_first() -> None:
+    """``RunConfig.propagation_order`` reaches every GCN decoder layer; a config saved
+    before the field existed rebuilds with the order it ran with."""
+    from graphae.config import RunConfig
+    from graphae.models.build import build_model
+
+    def orders(config: RunConfig) -> set[str]:
+        model = build_model(config, F, N)
+        return {m.propagation_order for m in model.modules() if hasattr(m, "propagation_order")}
+
+    base = RunConfig(dataset="Cora", decoder="gnn", feature_decoder="mirror")
+    assert orders(base) == {"auto"}
+    assert orders(base.replace(propagation_order="transform_first")) == {"transform_first"}
+    saved = base.to_dict()
+    del saved["propagation_order"]
+    old = RunConfig.from_record(saved)
+    assert old.propagation_order == "transform_first" and orders(old) == {"transform_first"}
+    assert base.identity() == old.replace(propagation_order="auto").identity()
+    assert "propagation_order" not in base.identity()  # run ids of earlier runs stay valid

@@ -243,6 +243,11 @@ FLAGS: dict[str, Flag] = {
         "First-layer product with the features: auto (sparse on the CPU for features at "
         "most 10% non-zero), dense or sparse (same result up to float rounding).",
     ),
+    "propagation_order": Flag(
+        _T,
+        "GCN decoder layers: auto (propagate at the narrower width: (ÂH)W when a layer "
+        "widens) or transform_first (Â(HW), PyG's order; same result up to float rounding).",
+    ),
 }
 
 

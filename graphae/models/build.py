@@ -47,6 +47,7 @@ __all__ = [
     "build_model",
     "resolve_decoders",
     "set_feature_matmul",
+    "set_propagation_order",
 ]
 
 #: The loss terms, in the order they are summed (floating-point addition is not
@@ -153,6 +154,7 @@ def build_model(
     if matmul == "auto" and any(c.rewrites_features for c in corruptions):  # type: ignore[union-attr]
         matmul = "dense"
     set_feature_matmul(enc, matmul)
+    set_propagation_order([m for m in (dec, fdec) if m is not None], config.propagation_order)
     return GraphAutoEncoder(
         enc,
         dec,
@@ -172,6 +174,19 @@ def set_feature_matmul(encoder: nn.Module, mode: str) -> None:
     for m in encoder.modules():
         if isinstance(m, LayerStack):
             m.input_cache = SparseInputCache(mode)
+
+
+def set_propagation_order(decoders: list[nn.Module], order: str) -> None:
+    """Set how the GCN layers inside ``decoders`` order ``Â H W``.
+
+    Args:
+        decoders: The structure and feature decoders of a model.
+        order: ``RunConfig.propagation_order`` (:func:`graphae.nn.decoders.gcn_product`).
+    """
+    for decoder in decoders:
+        for m in decoder.modules():
+            if hasattr(m, "propagation_order"):
+                m.propagation_order = order
 
 
 def resolve_decoders(decoder: str, feature_decoder: str | None) -> tuple[str | None, str | None]:
