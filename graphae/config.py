@@ -48,6 +48,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "export_edges": ("auto", "split", "all", "refit"),
     "feature_matmul": ("auto", "dense", "sparse"),
     "propagation_order": ("auto", "transform_first"),
+    "feature_loss_form": ("auto", "dense"),
 }
 
 
@@ -90,6 +91,7 @@ _RULES = {
     "export_edges": "auto, split, all or refit",
     "feature_matmul": "auto, dense or sparse",
     "propagation_order": "auto or transform_first",
+    "feature_loss_form": "auto or dense",
 }
 
 
@@ -116,6 +118,7 @@ LATER_FIELDS: dict[str, Any] = {
     "export_edges": "auto",
     "feature_matmul": "auto",
     "propagation_order": "auto",
+    "feature_loss_form": "auto",
 }
 #: Later fields whose default computes differently from what runs saved before
 #: the field existed did, with the value that reproduces those runs bit for bit
@@ -123,6 +126,7 @@ LATER_FIELDS: dict[str, Any] = {
 RECORDED_BEFORE: dict[str, Any] = {
     "feature_matmul": "dense",
     "propagation_order": "transform_first",
+    "feature_loss_form": "dense",
 }
 
 
@@ -195,6 +199,12 @@ class RunConfig:
             GALA/DOMINANT-style reconstruction), or ``None``.
         feature_decoder_options: Extra feature-decoder keyword arguments.
         feature_loss: ``"mse"`` or ``"sce"`` (GraphMAE's scaled cosine error).
+        feature_loss_form: How the feature loss is computed: ``"auto"`` (from
+            the last linear map of a ``linear``, ``mirror``, ``tied`` or
+            ``pinv`` decoder, without the ``(N, F)`` reconstruction: the same
+            loss up to float rounding;
+            :func:`graphae.models.losses.affine_feature_loss`) or ``"dense"``
+            (always form ``x̂``: graphae's way before this field).
         sce_gamma: SCE exponent.
         structure_weight: Weight of the structure reconstruction loss.
         feature_weight: Weight of the feature reconstruction loss.
@@ -311,6 +321,7 @@ class RunConfig:
     feature_decoder_options: dict[str, Any] = field(default_factory=dict)
     feature_loss: str = "mse"
     sce_gamma: float = 2.0
+    feature_loss_form: str = "auto"
     structure_weight: float = 1.0
     feature_weight: float = 1.0
     loss: str = "pairs"
@@ -386,6 +397,7 @@ class RunConfig:
             "export_edges": self.export_edges in CHOICES["export_edges"],
             "feature_matmul": self.feature_matmul in CHOICES["feature_matmul"],
             "propagation_order": self.propagation_order in CHOICES["propagation_order"],
+            "feature_loss_form": self.feature_loss_form in CHOICES["feature_loss_form"],
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:

@@ -191,3 +191,15 @@ def tiny_graph() -> Callable[..., object]:
         return Graph(data, NodeIndex.range(n), name, directed, feature_source=source)
 
     return make
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """Tiny tensors: one thread avoids oversubscription on a shared machine
+    (``pytestmark = pytest.mark.usefixtures("one_thread")`` in a module)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

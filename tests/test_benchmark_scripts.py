@@ -187,3 +187,47 @@ def test_compare_runs_pairs_runs_by_dataset_rung_and_seed(tmp_path: Path) -> Non
     )
     assert "| Cora | tied | 2 | 0.375 | 0.875 | 0.500 | 0.500 | 0.750 | 0.750 |" in text
     assert "gnn" not in text
+
+
+def test_epoch_ab_times_both_values_of_a_field_and_its_wrapper_fixes_the_field(
+    tmp_path: Path, data_root: Path
+) -> None:
+    """benchmarks/epoch_ab.py on Cora, briefly: a row per rung with both values timed
+    and probed; propagation_order.py is the same script with its field, its rungs and
+    the dense feature loss fixed."""
+    import json
+
+    ab = load_script("epoch_ab")
+    out = tmp_path / "ab.md"
+
+    def argv(values: tuple[str, str] = ("dense", "auto"), rung: str = "linear-sce") -> list[str]:
+        return [
+            *("--field", "feature_loss_form", "--values", *values),
+            *("--data-root", str(data_root), "--datasets", "Cora", "--rungs", rung),
+            *("--epochs", "2", "--repeats", "1", "--out", str(out)),
+        ]
+
+    ab.main(ab.parser().parse_args(argv()))
+    rec = json.loads(out.with_suffix(".json").read_text())
+    (row,) = rec["rows"]
+    assert rec["field"] == "feature_loss_form" and rec["values"] == ["dense", "auto"]
+    assert row["rung"] == "linear-sce" and row["dense_ms"] > 0 and row["auto_ms"] > 0
+    assert row["dense_node"] == pytest.approx(row["auto_node"], abs=0.02)  # rounding only
+    assert "| Cora | linear-sce |" in out.read_text()
+    with pytest.raises(SystemExit, match="--values must be two of auto, dense"):
+        ab.main(ab.parser().parse_args(argv(values=("dense", "sparse"))))
+    with pytest.raises(SystemExit, match="unknown rung"):
+        ab.main(ab.parser().parse_args(argv(rung="bogus")))
+
+    wrapper = (REPO / "benchmarks" / "propagation_order.py").read_text()
+    assert 'fixed={"feature_loss_form": "dense"}' in wrapper
+    cli = ab.parser(
+        "propagation_order", ("transform_first", "auto"), rungs=("gnn",), fixed={"a": 1}
+    )
+    args = cli.parse_args(["--data-root", "d", "--out", "o.md"])
+    assert (args.field, args.values, args.rungs, args.fixed) == (
+        "propagation_order",
+        ["transform_first", "auto"],
+        ["gnn"],
+        {"a": 1},
+    )

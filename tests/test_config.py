@@ -24,6 +24,7 @@ def test_reading_the_config_module_loads_no_torch() -> None:
 def test_choices_agree_with_the_modules_that_implement_them() -> None:
     from graphae.models.contrastive import OBJECTIVES
     from graphae.models.losses import FEATURE_LOSSES
+    from graphae.models.variants import FEATURE_LOSS_FORMS
     from graphae.nn.decoders import PROPAGATION_ORDERS
     from graphae.nn.sparse_input import MODES
     from graphae.training.schedules import LR_SCHEDULES
@@ -38,6 +39,7 @@ def test_choices_agree_with_the_modules_that_implement_them() -> None:
     assert CHOICES["grad_clip_scope"] == CLIP_SCOPES
     assert CHOICES["feature_matmul"] == MODES
     assert CHOICES["propagation_order"] == PROPAGATION_ORDERS
+    assert CHOICES["feature_loss_form"] == FEATURE_LOSS_FORMS
     assert sorted(CHOICES["select"]) == sorted(SELECTORS)
 
 

@@ -23,14 +23,7 @@ from graphae.nn.encoders import build_encoder, encoders
 from graphae.nn.pair_structure import common_neighbor_sum
 from graphae.nn.propagation import normalized_adjacency
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one thread avoids oversubscription on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 N, F, H, D = 7, 5, 8, 4

@@ -10,14 +10,7 @@ from graphae.errors import GraphaeError
 from graphae.nn.encoders import VariationalEncoder, build_encoder, encoders
 from graphae.nn.propagation import normalized_adjacency
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one thread avoids oversubscription on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 N, F, H, D = 8, 6, 12, 4

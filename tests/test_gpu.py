@@ -126,7 +126,26 @@ def test_variant_matches_cpu(variant: str, monkeypatch: pytest.MonkeyPatch) -> N
     _close(ref, got)
 
 
-@pytest.mark.parametrize("extra", [{"precision": "bf16"}, {"compile": True}])
+#: A feature decoder whose last layer widens (4 -> 8 features): the factored feature loss.
+FACTORED = {"feature_loss": "sce", "hidden_channels": 4, "out_channels": 2}
+
+
+@pytest.mark.parametrize("decoder", ["linear", "mirror", "tied", "pinv"])
+def test_factored_feature_loss_matches_cpu(decoder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``feature_loss_form="auto"`` on the device (a dense ``x wᵀ`` there, the CSR
+    product on the CPU) matches the CPU run."""
+    _close(*_pair(quick(epochs=3, decoder=decoder, **FACTORED), monkeypatch))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"precision": "bf16"},
+        {"compile": True},
+        {"precision": "bf16", "decoder": "mirror", **FACTORED},
+        {"compile": True, "decoder": "mirror", **FACTORED},
+    ],
+)
 def test_bf16_and_compile_train(extra: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     if ON_CPU and "compile" in extra:
         pytest.skip("compile is checked on CUDA only (its compilation is slow on this CPU)")

@@ -22,14 +22,7 @@ from graphae.nn.encoders import GCNEncoder, build_encoder
 from graphae.pipeline import fit
 from graphae.training.strategies import PlainStrategy
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one thread avoids oversubscription on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def blocks(n: int = 10, f: int = 6, seed: int = 0) -> Graph:

@@ -28,14 +28,7 @@ from graphae.models.variants import (
 from graphae.nn.decoders import InnerProductDecoder, build_decoder
 from graphae.nn.encoders import GCNEncoder, build_encoder
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one thread avoids oversubscription on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 EVERYTHING = {

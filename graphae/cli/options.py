@@ -179,6 +179,11 @@ FLAGS: dict[str, Flag] = {
         _V, "Reconstruct edge weights: soft BCE targets w / max(w) for the positives."
     ),
     "feature_loss": Flag(_V, "Feature loss: mse or sce."),
+    "feature_loss_form": Flag(
+        _T,
+        "Feature loss of a decoder ending in a linear map: auto (from that map, without "
+        "the N x F reconstruction) or dense (same loss up to float rounding).",
+    ),
     "sce_gamma": Flag(_V, "Exponent of the SCE feature loss."),
     "structure_weight": Flag(_V, "Weight of the structure loss."),
     "feature_weight": Flag(_V, "Weight of the feature loss."),

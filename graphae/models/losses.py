@@ -5,7 +5,9 @@
 * :func:`dense_bce` — Kipf & Welling's full-graph loss with positive
   re-weighting, for small graphs only (``N <= DENSE_MAX_NODES``).
 * :func:`feature_mse`, :func:`scaled_cosine_error` — feature reconstruction
-  (GALA / DOMINANT-style MSE, GraphMAE's SCE).
+  (GALA / DOMINANT-style MSE, GraphMAE's SCE); :func:`affine_feature_loss` —
+  either of them from a decoder's last linear map, without the ``(N, F)``
+  reconstruction.
 * :func:`kl_divergence` — the VGAE regulariser (see its docstring for how it is
   weighted against the reconstruction loss).
 """
@@ -22,6 +24,8 @@ from graphae.errors import GraphaeError
 DENSE_MAX_NODES = 20_000
 
 FEATURE_LOSSES = ("mse", "sce")
+#: ``F.normalize``'s default epsilon: the smallest row norm divided by.
+NORM_EPS = 1e-12
 
 
 def pair_bce(pos_logits: Tensor, neg_logits: Tensor, pos_target: Tensor | None = None) -> Tensor:
@@ -126,6 +130,42 @@ def scaled_cosine_error(x_hat: Tensor, x: Tensor, gamma: float = 2.0) -> Tensor:
     """
     cos = (F.normalize(x_hat, p=2, dim=-1) * F.normalize(x, p=2, dim=-1)).sum(dim=-1)
     return (1.0 - cos).pow(gamma).mean()
+
+
+def affine_feature_loss(
+    name: str, g: Tensor, w: Tensor, xw: Tensor, x_sq: Tensor, gamma: float = 2.0
+) -> Tensor:
+    """:func:`feature_loss` of ``x̂ = g w`` against ``x``, without forming ``x̂``.
+
+    Both losses need only, per row, ``‖x̂_i‖² = g_i (w wᵀ) g_iᵀ``,
+    ``x_i · x̂_i = (x_i wᵀ) · g_i`` and ``‖x_i‖²``: ``O(M c² + c² F)`` work
+    besides ``x wᵀ`` (``O(nnz(x) c)`` for sparse features), where the
+    reconstruction costs ``O(M c F)`` and several ``(M, F)`` temporaries. A bias
+    is folded in as a column of ones in ``g`` and a row of ``w``
+    (:meth:`graphae.nn.decoders.AffineOutput.augmented`). The values equal
+    :func:`feature_mse` and :func:`scaled_cosine_error` up to float rounding
+    (``‖x̂_i‖²`` comes from a quadratic form; SCE clamps both norms at
+    :data:`NORM_EPS` as ``F.normalize`` does).
+
+    Args:
+        name: ``"mse"`` or ``"sce"``.
+        g: ``(M, c)`` what the last linear map reads.
+        w: ``(c, F)`` its weight.
+        xw: ``(M, c)`` ``x wᵀ`` of the target features.
+        x_sq: ``(M,)`` ``‖x_i‖²``.
+        gamma: SCE exponent ``γ``.
+
+    Returns:
+        Scalar loss.
+    """
+    sq = ((g @ (w @ w.t())) * g).sum(-1)  # ‖x̂_i‖²
+    dot = (xw * g).sum(-1)  # x_i · x̂_i
+    if name == "mse":
+        return (sq - 2.0 * dot + x_sq).sum() / (g.size(0) * w.size(1))
+    if name == "sce":
+        norms = sq.clamp_min(NORM_EPS**2).sqrt() * x_sq.sqrt().clamp_min(NORM_EPS)
+        return (1.0 - dot / norms).pow(gamma).mean()
+    raise GraphaeError(f"unknown feature loss {name!r}; valid: {', '.join(FEATURE_LOSSES)}")
 
 
 def feature_loss(name: str, x_hat: Tensor, x: Tensor, gamma: float = 2.0) -> Tensor:

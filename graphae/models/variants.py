@@ -12,7 +12,8 @@ part                               what it does                                 
                                    default (:func:`~.losses.kl_divergence`)
 :class:`StructureReconstruction`   BCE on sampled pairs or Kipf's dense loss    loss, structure_weight
 :class:`FeatureReconstruction`     MSE or SCE of the feature decoder (on the    feature_loss, sce_gamma,
-                                   masked nodes under feature masking)          feature_weight
+                                   masked nodes under feature masking), from    feature_weight,
+                                   its last linear map where it has one         feature_loss_form
 :class:`DegreeRegression`          MaskGAE's degree decoder: MSE to each        degree_weight
                                    node's degree among the positives            (+ degree_hidden)
 :class:`Adversarial`               ARGA: generator loss against a               adversarial,
@@ -52,6 +53,7 @@ from torch import Tensor, nn
 from graphae.errors import GraphaeError
 from graphae.models.losses import (
     FEATURE_LOSSES,
+    affine_feature_loss,
     check_dense_size,
     dense_bce,
     dense_target,
@@ -59,14 +61,18 @@ from graphae.models.losses import (
     kl_divergence,
     pair_bce,
 )
+from graphae.nn.sparse_input import SparseInput, SparseInputCache
+from graphae.nn.tensor_cache import TensorCache
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from graphae.config import RunConfig
     from graphae.models.autoencoder import GraphAutoEncoder
+    from graphae.nn.decoders import AffineOutput
 
 __all__ = [
+    "FEATURE_LOSS_FORMS",
     "VARIANT_OPTIONS",
     "Adversarial",
     "BuildContext",
@@ -314,6 +320,10 @@ class StructureReconstruction(LossTerm):
         )
 
 
+#: Values of ``RunConfig.feature_loss_form`` (:class:`FeatureReconstruction`).
+FEATURE_LOSS_FORMS = ("auto", "dense")
+
+
 class FeatureReconstruction(LossTerm):
     """The feature loss of the feature decoder: on every node, or on the masked ones.
 
@@ -321,26 +331,56 @@ class FeatureReconstruction(LossTerm):
     (:meth:`Corruption.feature_input`: GraphMAE's re-masking). Left out of the
     loss when ``weight`` is 0.
 
+    Under ``form="auto"``, a decoder that ends in a linear map
+    (:meth:`~graphae.nn.decoders.FeatureDecoder.affine_output`: ``linear``,
+    ``mirror``, ``tied``, ``pinv``) wider than its input is scored from that
+    map (:func:`~graphae.models.losses.affine_feature_loss`) without forming the
+    ``(N, F)`` reconstruction; ``x wᵀ`` reads the CSR copy of sparse targets
+    as the encoder's first layer does (``feature_matmul``). ``"dense"`` always
+    forms ``x̂``. The two agree up to float rounding.
+
     Args:
         weight: ``feature_weight``.
         loss: ``"mse"`` or ``"sce"``.
         gamma: SCE exponent ``γ``.
+        form: ``"auto"`` or ``"dense"`` (``feature_loss_form``).
+        feature_matmul: How ``x wᵀ`` multiplies (``RunConfig.feature_matmul``).
     """
 
     name = "feature"
 
-    def __init__(self, weight: float = 1.0, loss: str = "mse", gamma: float = 2.0) -> None:
+    def __init__(
+        self,
+        weight: float = 1.0,
+        loss: str = "mse",
+        gamma: float = 2.0,
+        form: str = "auto",
+        feature_matmul: str = "auto",
+    ) -> None:
         if loss not in FEATURE_LOSSES:
             raise GraphaeError(f"unknown feature loss {loss!r}; use {' or '.join(FEATURE_LOSSES)}")
+        if form not in FEATURE_LOSS_FORMS:
+            raise GraphaeError(
+                f"unknown feature loss form {form!r}; use {' or '.join(FEATURE_LOSS_FORMS)}"
+            )
         self.weight = weight
         self.loss = loss
         self.gamma = gamma
+        self.form = form
+        self._sparse_targets = SparseInputCache(feature_matmul, size=1)
+        self._row_norms: TensorCache[Tensor] = TensorCache(1)
 
     @classmethod
     def from_config(cls, config: RunConfig, ctx: BuildContext) -> FeatureReconstruction | None:
         if not ctx.has_feature_decoder:
             return None
-        return cls(config.feature_weight, config.feature_loss, config.sce_gamma)
+        return cls(
+            config.feature_weight,
+            config.feature_loss,
+            config.sce_gamma,
+            config.feature_loss_form,
+            config.feature_matmul,
+        )
 
     def check(self, model: GraphAutoEncoder) -> None:
         if model.feature_decoder is None:
@@ -355,9 +395,30 @@ class FeatureReconstruction(LossTerm):
             return None
         dec = model.feature_decoder
         assert dec is not None
-        x_hat = dec(model.feature_input(z, step), step.edge_index, step.edge_weight)
+        z_in = model.feature_input(z, step)
         rows = step.mask_nodes if step.mask_nodes is not None else slice(None)
+        out = (
+            dec.affine_output(z_in, step.edge_index, step.edge_weight)
+            if self.form == "auto"
+            else None
+        )
+        if out is None:
+            x_hat = dec(z_in, step.edge_index, step.edge_weight)
+        elif out.w.size(1) <= out.w.size(0) + 1:  # x̂ is no wider than what it is built from
+            x_hat = out.dense()
+        else:
+            return self.affine_value(out, step.x, rows)
         return self.of(x_hat[rows], step.x[rows])
+
+    def affine_value(self, out: AffineOutput, x: Tensor, rows: Tensor | slice) -> Tensor:
+        """The unweighted loss of ``out`` (``x̂ = g w + b``) against rows ``rows`` of
+        ``x`` ``(N, F)``, in fp32 outside autocast, without forming ``x̂``."""
+        with torch.autocast(x.device.type, enabled=False):
+            g, w = (t.float() for t in out.augmented())
+            sparse = self._sparse_targets.get(x)
+            xw = sparse.linear(w) if isinstance(sparse, SparseInput) else x.float() @ w.t()
+            x_sq = self._row_norms.lookup((x,), None, lambda: x.detach().float().pow(2).sum(-1))
+            return affine_feature_loss(self.loss, g[rows], w, xw[rows], x_sq[rows], self.gamma)
 
 
 class DegreeRegression(LossTerm):

@@ -42,6 +42,7 @@ to its logit (:class:`PairCountsHead`; 5·w + 2w + 1 more parameters, w =
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -436,14 +437,34 @@ class GCNStack(nn.Module):
         """Output of every layer, ``(N, c_1) ... (N, c_L)`` (layer-wise probing)."""
         prop = self.cache.get(edge_index, h.size(0), edge_weight)
         outs = []
-        for i, (lin, b) in enumerate(zip(self.lins, self.biases, strict=True)):
-            h = nn.functional.dropout(h, self.dropout, self.training)
-            widens = lin.out_features > lin.in_features
-            h = gcn_product(prop, h, lin, widens, self.propagation_order) + b
-            if i < len(self.acts):
-                h = self.acts[i](h)
+        for i in range(len(self.lins)):
+            h = self._layer(i, prop, h)
             outs.append(h)
         return outs
+
+    def forward_affine(
+        self, h: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> AffineOutput:
+        """The output ``Â H W + b`` of the last layer (no activation after it), unapplied.
+
+        Returns:
+            ``g = Â H`` ``(N, c_{L-1})`` with the last layer's ``W`` and ``b``
+            (:class:`AffineOutput`).
+        """
+        if len(self.acts) == len(self.lins):
+            raise GraphaeError("a GCN stack activated after its last layer is not affine")
+        prop = self.cache.get(edge_index, h.size(0), edge_weight)
+        for i in range(len(self.lins) - 1):
+            h = self._layer(i, prop, h)
+        h = nn.functional.dropout(h, self.dropout, self.training)
+        return AffineOutput(prop(h), self.lins[-1].weight.t(), self.biases[-1])
+
+    def _layer(self, i: int, prop: Any, h: Tensor) -> Tensor:
+        lin, b = self.lins[i], self.biases[i]
+        h = nn.functional.dropout(h, self.dropout, self.training)
+        widens = lin.out_features > lin.in_features
+        h = gcn_product(prop, h, lin, widens, self.propagation_order) + b
+        return self.acts[i](h) if i < len(self.acts) else h
 
 
 def _need_graph(name: str, edge_index: Tensor | None) -> Tensor:
@@ -586,10 +607,58 @@ class PairCountsHead(StructureDecoder):
 # -------------------------------------------------------------------- feature
 
 
+@dataclass(frozen=True)
+class AffineOutput:
+    """A feature decoder's output ``x̂ = g w + b`` with its last linear map not applied.
+
+    A loss that needs only row inner products of ``x̂`` (the feature MSE and
+    the scaled cosine error) computes them from ``g`` and ``w`` without forming
+    the ``(N, F)`` matrix (:func:`graphae.models.losses.affine_feature_loss`).
+
+    Attributes:
+        g: ``(N, c)`` what the last map reads (after the propagation, for a GCN layer).
+        w: ``(c, F)`` its weight.
+        b: ``(F,)`` its bias, or ``None``.
+    """
+
+    g: Tensor
+    w: Tensor
+    b: Tensor | None = None
+
+    def augmented(self) -> tuple[Tensor, Tensor]:
+        """``g' = [g, 1]`` ``(N, c+1)`` and ``w' = [w; b]`` ``(c+1, F)``, with ``x̂ = g' w'``
+        (returned as they are, ``(N, c)`` and ``(c, F)``, without a bias)."""
+        if self.b is None:
+            return self.g, self.w
+        ones = self.g.new_ones(self.g.size(0), 1)
+        return torch.cat([self.g, ones], 1), torch.cat([self.w, self.b.unsqueeze(0)], 0)
+
+    def dense(self) -> Tensor:
+        """``x̂`` ``(N, F)``."""
+        x_hat = self.g @ self.w
+        return x_hat if self.b is None else x_hat + self.b
+
+
 class FeatureDecoder(Decoder):
     """Reconstructs node features: ``(z, edge_index, edge_weight) -> x_hat (N, F)``."""
 
     kind = "feature"
+
+    def affine_output(
+        self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> AffineOutput | None:
+        """``x̂`` as ``g w + b`` before its last linear map, or ``None`` (the default)
+        for a decoder that does not end in one.
+
+        The last GCN layer's ``Â H W`` is read as ``(Â H) W`` whatever the
+        ``propagation_order``: the same product up to float rounding.
+
+        Args:
+            z: ``(N, d)`` embeddings.
+            edge_index: ``(2, E)`` message-passing graph.
+            edge_weight: ``(E,)`` optional weights.
+        """
+        return None
 
     def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         """Reconstruct features.
@@ -615,6 +684,11 @@ class LinearFeatureDecoder(FeatureDecoder):
     def forward(self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         return self.lin(z)
 
+    def affine_output(
+        self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> AffineOutput:
+        return AffineOutput(z, self.lin.weight.t(), self.lin.bias)
+
 
 class MirrorDecoder(FeatureDecoder):
     """GCN layers with the encoder's widths reversed (``d -> h -> F``), own weights.
@@ -637,6 +711,11 @@ class MirrorDecoder(FeatureDecoder):
     ) -> list[Tensor]:
         """Output of every mirror layer, the last being ``x̂`` ``(N, F)``."""
         return self.stack.forward_layers(z, edge_index, edge_weight)
+
+    def affine_output(
+        self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> AffineOutput:
+        return self.stack.forward_affine(z, edge_index, edge_weight)
 
     def decoder_weights(self) -> list[Tensor]:
         """``(c_in, c_out)`` weight of each mirror layer, ``d`` side first."""
@@ -702,6 +781,17 @@ class _BorrowedMirror(FeatureDecoder):
                 h = self._acts[i](h)
             outs.append(h)
         return outs
+
+    def affine_output(
+        self, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
+    ) -> AffineOutput:
+        prop = self.cache.get(edge_index, z.size(0), edge_weight)
+        h = z
+        weights = self.decoder_weights()
+        for i, w in enumerate(weights[:-1]):
+            h = gcn_product(prop, h, w.__rmatmul__, w.size(1) > w.size(0), self.propagation_order)
+            h = self._acts[i](h)
+        return AffineOutput(prop(h), weights[-1])
 
 
 class TiedDecoder(_BorrowedMirror):
