@@ -149,6 +149,25 @@ def test_auto_form_trains_on_the_same_loss_without_forming_the_reconstruction(
             assert torch.allclose(ga, gd, rtol=1e-3, atol=1e-6)
 
 
+@pytest.mark.parametrize("decoder", ["linear", "tied"])
+def test_the_evaluations_feature_loss_takes_the_same_form(decoder: str) -> None:
+    """``feature_recon_loss`` (the final ``recon/feature_loss``) is the factored loss
+    under ``auto``: the same value, and the decoder's ``forward`` is never run."""
+    graph = blocks(f=F_WIDE)
+    x, ei = graph.data.x.abs(), graph.data.edge_index
+    values = {}
+    for form in ("auto", "dense"):
+        cfg = config(feature_decoder=decoder, feature_loss="sce", feature_loss_form=form)
+        torch.manual_seed(0)
+        model = build_model(cfg, F_WIDE, graph.num_nodes).eval()
+        if form == "auto":
+            model.feature_decoder.forward = None  # calling it would raise TypeError
+        with torch.no_grad():
+            z = model.encode(x, ei)
+            values[form] = float(model.feature_recon_loss(x, z, ei))
+    assert values["auto"] == pytest.approx(values["dense"], rel=1e-5)
+
+
 def test_a_last_layer_that_does_not_widen_forms_the_reconstruction() -> None:
     """Where ``F <= c + 1`` the factored loss saves nothing: ``x̂`` is formed from the
     affine output (the decoder's forward is not run twice)."""

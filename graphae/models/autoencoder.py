@@ -219,8 +219,14 @@ class GraphAutoEncoder(nn.Module):
     def feature_recon_loss(
         self, x: Tensor, z: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None
     ) -> Tensor:
-        """The configured (unweighted) feature loss of reconstructing every node from ``z``."""
-        return self._feature_term().of(self.reconstruct_features(z, edge_index, edge_weight), x)
+        """The configured (unweighted) feature loss of reconstructing every node from ``z``
+        (in the term's ``feature_loss_form``: from the decoder's last linear map where
+        it has one, without the ``(N, F)`` reconstruction)."""
+        if self.feature_decoder is None:
+            raise GraphaeError("this model has no feature decoder")
+        term = self._feature_term()
+        z_in = self.feature_input(z)
+        return term.decoded(self.feature_decoder, z_in, edge_index, edge_weight, x, slice(None))
 
     def pair_loss(
         self,

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 
     from graphae.config import RunConfig
     from graphae.models.autoencoder import GraphAutoEncoder
-    from graphae.nn.decoders import AffineOutput
+    from graphae.nn.decoders import AffineOutput, FeatureDecoder
 
 __all__ = [
     "FEATURE_LOSS_FORMS",
@@ -367,8 +367,9 @@ class FeatureReconstruction(LossTerm):
         self.loss = loss
         self.gamma = gamma
         self.form = form
-        self._sparse_targets = SparseInputCache(feature_matmul, size=1)
-        self._row_norms: TensorCache[Tensor] = TensorCache(1)
+        # the training target, and the evaluation's copy of it
+        self._sparse_targets = SparseInputCache(feature_matmul, size=2)
+        self._row_norms: TensorCache[Tensor] = TensorCache(2)
 
     @classmethod
     def from_config(cls, config: RunConfig, ctx: BuildContext) -> FeatureReconstruction | None:
@@ -395,20 +396,29 @@ class FeatureReconstruction(LossTerm):
             return None
         dec = model.feature_decoder
         assert dec is not None
-        z_in = model.feature_input(z, step)
         rows = step.mask_nodes if step.mask_nodes is not None else slice(None)
-        out = (
-            dec.affine_output(z_in, step.edge_index, step.edge_weight)
-            if self.form == "auto"
-            else None
-        )
+        z_in = model.feature_input(z, step)
+        return self.decoded(dec, z_in, step.edge_index, step.edge_weight, step.x, rows)
+
+    def decoded(
+        self,
+        decoder: FeatureDecoder,
+        z: Tensor,
+        edge_index: Tensor,
+        edge_weight: Tensor | None,
+        x: Tensor,
+        rows: Tensor | slice,
+    ) -> Tensor:
+        """The unweighted loss of ``decoder``'s reconstruction from ``z`` ``(N, d)``
+        against rows ``rows`` of ``x`` ``(N, F)``, in this term's form."""
+        out = decoder.affine_output(z, edge_index, edge_weight) if self.form == "auto" else None
         if out is None:
-            x_hat = dec(z_in, step.edge_index, step.edge_weight)
+            x_hat = decoder(z, edge_index, edge_weight)
         elif out.w.size(1) <= out.w.size(0) + 1:  # x̂ is no wider than what it is built from
             x_hat = out.dense()
         else:
-            return self.affine_value(out, step.x, rows)
-        return self.of(x_hat[rows], step.x[rows])
+            return self.affine_value(out, x, rows)
+        return self.of(x_hat[rows], x[rows])
 
     def affine_value(self, out: AffineOutput, x: Tensor, rows: Tensor | slice) -> Tensor:
         """The unweighted loss of ``out`` (``x̂ = g w + b``) against rows ``rows`` of
