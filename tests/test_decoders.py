@@ -292,6 +292,33 @@ def test_pinv_gradient_reaches_the_encoder() -> None:
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in enc.parameters())
 
 
+def test_pinv_inverts_tall_weights_through_their_transpose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """torch's pinv backward forms (rows, rows) products for a tall input: the pinv
+    decoder's pseudo-inverse only ever inverts wide matrices, and gets torch's
+    pseudo-inverse and gradients."""
+    from graphae.nn.decoders import pseudo_inverse
+
+    torch.manual_seed(0)
+    w = torch.randn(40, 3, requires_grad=True)  # tall: the first layer's F x h
+    probe = torch.randn(3, 40)
+    shapes: list[tuple[int, ...]] = []
+    original = torch.linalg.pinv
+    monkeypatch.setattr(
+        torch.linalg, "pinv", lambda a: (shapes.append(tuple(a.shape)), original(a))[1]
+    )
+    got = pseudo_inverse(w)
+    (g_got,) = torch.autograd.grad((got * probe).sum(), w)
+    assert shapes == [(3, 40)]
+    want = original(w)
+    (g_want,) = torch.autograd.grad((want * probe).sum(), w)
+    assert torch.allclose(got, want, atol=1e-6) and torch.allclose(g_got, g_want, atol=1e-5)
+    shapes.clear()
+    pseudo_inverse(torch.randn(3, 40))
+    assert shapes == [(3, 40)]
+
+
 def test_gnn_decoder_needs_the_graph() -> None:
     _, dec = make("gnn")
     with pytest.raises(GraphaeError, match="edge_index"):
