@@ -372,6 +372,9 @@ def test_optional_missing_dataset_is_skipped(tmp_path: Path) -> None:
         ({"datasets": ["Coraa"]}, r"datasets\[0\]: .*Coraa"),
         ({"variants": ["plain"]}, r"variants: expected a mapping"),
         ({"layers": {"node": "yes"}}, r"layers.node: expected true or false"),
+        ({"layers": {"max_width": 0}}, r"layers.max_width: expected a positive int or null"),
+        ({"layers": {"max_width": True}}, r"layers.max_width: expected a positive int or null"),
+        ({"layers": {"max_wdith": 8}}, r"layers: unknown key 'max_wdith'"),
         ({"exclude": [{"decoderr": "x"}]}, r"exclude\[0\]: unknown key 'decoderr'"),
     ],
 )
@@ -507,6 +510,51 @@ def test_layer_outputs_walk_encoder_then_decoder(tiny_graph) -> None:
         if decoder in ("mirror", "tied", "pinv"):  # the decoder's last layer is x̂
             x_hat = model.reconstruct_features(z, split.mp_edge_index)
             torch.testing.assert_close(outs[-1][2], x_hat)
+
+
+def test_layer_probes_list_layers_wider_than_max_width_unprobed() -> None:
+    """``layers: {max_width: W}``: a wider layer (the mirror's x̂, F = 34 on the karate
+    club) keeps its place and width with ``skipped`` and no probe; the others are
+    probed exactly as without the cap."""
+    from graphae.bench.probes import layerwise_probes
+    from graphae.config import RunConfig
+    from graphae.data.datasets import load_dataset
+    from graphae.models import build_model
+    from graphae.pipeline import make_split
+
+    g = load_dataset("karate_club")
+    cfg = RunConfig(
+        dataset="karate_club", decoder="mirror", hidden_channels=8, out_channels=4, device="cpu"
+    )
+    torch.manual_seed(0)
+    model = build_model(cfg, 34, 34)
+    split = make_split(g, cfg)
+    full = layerwise_probes(model, g, split, node=True, link=True, nmi=True)
+    capped = layerwise_probes(model, g, split, max_width=8)
+    assert [r["dim"] for r in capped] == [8, 4, 8, 34]
+    assert capped[:-1] == full[:-1]
+    assert capped[-1] == {
+        "position": 4,
+        "part": "decoder",
+        "name": "decoder.2",
+        "dim": 34,
+        "skipped": "wider than max_width 8",
+    }
+    assert "probe/link_auc" in full[-1]
+    from graphae.bench.report import _layers_table
+
+    rows = [
+        {"dataset": "d", "kind": "model", "encoder": "gcn", "decoder": "mirror", "variant": "p",
+         "baseline": "", "position": i + 1, "name": r["name"],
+         "probe/node_accuracy": r.get("probe/node_accuracy", float("nan"))}
+        for i, r in enumerate(capped)
+    ]  # fmt: skip
+    table = _layers_table(pd.DataFrame(rows), "d")
+    assert table.rstrip().splitlines()[4].endswith("| — |") and "not probed" in table
+    assert "not probed" not in _layers_table(pd.DataFrame(rows[:-1]), "d")
+    spec = tiny_spec(layers={"node": True, "max_width": 500})
+    assert spec.layers == {"node": True, "link": True, "nmi": True, "max_width": 500}
+    assert tiny_spec().layers["max_width"] is None and tiny_spec(layers=False).layers == {}
 
 
 # ---------------------------------------------------------------- aggregation and anchors

@@ -74,6 +74,7 @@ def layerwise_probes(
     link: bool = True,
     nmi: bool = True,
     feature_norm: str = "auto",
+    max_width: int | None = None,
 ) -> list[dict[str, Any]]:
     """The probes of :func:`probe_embeddings` on every layer of a model.
 
@@ -84,17 +85,25 @@ def layerwise_probes(
         seed: Probe seed.
         node, link, nmi: Which probes to run.
         feature_norm: The run's ``RunConfig.feature_norm`` (the model's inputs).
+        max_width: Layers wider than this are listed with ``skipped`` and no
+            probe metrics (a feature decoder's ``(N, F)`` output on Coauthor
+            Physics costs minutes of probing per run); ``None``: probe every layer.
 
     Returns:
         One record per layer, in order through the stack: ``position`` (1 = the
         first encoder layer; 0 is the raw input, probed by the ``features``
-        baseline), ``part``, ``name``, ``dim`` and the probe metrics.
+        baseline), ``part``, ``name``, ``dim`` and the probe metrics (or ``skipped``, or ``error``
+        for a non-finite output).
     """
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     x = input_features(graph, feature_norm, device)
     records: list[dict[str, Any]] = []
     for pos, (part, name, h) in enumerate(layer_outputs(model, x, split.to(device)), start=1):
         rec: dict[str, Any] = {"position": pos, "part": part, "name": name, "dim": int(h.size(1))}
+        if max_width is not None and h.size(1) > max_width:
+            rec["skipped"] = f"wider than max_width {max_width}"
+            records.append(rec)
+            continue
         hc = h.detach().float().cpu()
         if not bool(torch.isfinite(hc).all()):
             rec["error"] = "non-finite values"

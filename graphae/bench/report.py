@@ -615,9 +615,16 @@ def _layers_table(layers_summary: pd.DataFrame, ds: str) -> str:
         rows.append(
             [label] + [_fmt(by_pos[p][metric]) if p in by_pos else "" for p in names["position"]]
         )
+    note = ""
+    if dl[metric].isna().any():
+        note = (
+            "\n\n— : the layer was not probed (wider than the spec's `layers.max_width`, "
+            "or its output was not finite; `skipped` / `error` in the run's layers.json)."
+        )
     return (
         f"{_NAMES.get(metric, metric)} of each layer's output (mean over seeds):\n\n"
         + _md_table(header, rows)
+        + note
     )
 
 

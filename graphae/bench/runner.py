@@ -464,7 +464,7 @@ def _train_recon_loss(history: list[dict[str, float]], best_epoch: int, kind: st
 
 
 def _layer_probes(
-    model: Any, graph: Graph, split: LinkSplit, cfg: RunConfig, layers: dict[str, bool]
+    model: Any, graph: Graph, split: LinkSplit, cfg: RunConfig, layers: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Layer-wise probes of ``model`` with the run's seed, inputs and probe choice."""
     from graphae.bench.probes import layerwise_probes
@@ -472,7 +472,7 @@ def _layer_probes(
     return layerwise_probes(
         model, graph, split, cfg.seed, node=layers.get("node", True),
         link=layers.get("link", True), nmi=layers.get("nmi", True),
-        feature_norm=cfg.feature_norm,
+        feature_norm=cfg.feature_norm, max_width=layers.get("max_width"),
     )  # fmt: skip
 
 

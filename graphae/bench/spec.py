@@ -18,7 +18,7 @@ the baselines probed beside the trained runs::
     seeds: 5                      # or a list: [0, 1, 2]
     train: {epochs: 300, patience: 50}
     baselines: [untrained, features, spectral]
-    layers: {node: true, link: true, nmi: true}
+    layers: {node: true, link: true, nmi: true}   # + max_width: W to skip wider layers
     save: {embeddings: false, model: false, history: true}
     exclude:
       - {decoder: mirror, variant: vgae}
@@ -89,7 +89,7 @@ _TOP_KEYS = {
     "seeds": "an int n (seeds 0..n-1) or a list of ints",
     "train": "shared RunConfig fields",
     "baselines": f"list from {sorted(BASELINES)} (default all), or [] for none",
-    "layers": "layer-wise probing: false, or {node, link, nmi} switches",
+    "layers": "layer-wise probing: false, or {node, link, nmi} switches and max_width",
     "save": "what each run folder keeps: {embeddings, model, history}",
     "exclude": "list of partial matches {dataset, encoder, decoder, variant, seed} to skip",
 }
@@ -278,7 +278,8 @@ class SweepSpec:
         seeds: Seeds.
         train: Shared RunConfig fields.
         baselines: Baselines to probe.
-        layers: Layer-wise probe switches (``{}`` = off).
+        layers: Layer-wise probe switches (``{}`` = off) and ``max_width``: layers
+            wider than it are listed unprobed (``None``: every layer).
         save: What run folders keep.
         exclude: Partial label matches to skip.
         source: The spec file (or ``"<dict>"``).
@@ -294,7 +295,7 @@ class SweepSpec:
     seeds: list[int]
     train: dict[str, Any]
     baselines: list[str]
-    layers: dict[str, bool]
+    layers: dict[str, Any]
     save: dict[str, bool]
     exclude: list[dict[str, Any]]
     source: str = "<dict>"
@@ -619,6 +620,20 @@ def _switches(where: str, obj: Any, defaults: dict[str, bool]) -> dict[str, bool
     return {**defaults, **sw}
 
 
+def _layer_switches(where: str, obj: Any) -> dict[str, Any]:
+    """The ``layers`` entry: probe switches plus ``max_width`` (a positive int or null)."""
+    if isinstance(obj, Mapping) and "max_width" in obj:
+        width = obj["max_width"]
+        if width is not None and (
+            isinstance(width, bool) or not isinstance(width, int) or width < 1
+        ):
+            raise GraphaeError(f"{where}.max_width: expected a positive int or null, got {width!r}")
+        rest = {k: v for k, v in obj.items() if k != "max_width"}
+        return {**_switches(where, rest, _LAYER_KEYS), "max_width": width}
+    sw = _switches(where, obj, _LAYER_KEYS)
+    return {**sw, "max_width": None} if sw else sw
+
+
 def _seeds(where: str, obj: Any) -> list[int]:
     if isinstance(obj, bool):
         raise GraphaeError(f"{where}: expected an int or a list of ints, got {obj!r}")
@@ -694,7 +709,7 @@ def parse_spec(obj: Any, source: str = "<dict>", text: str = "") -> SweepSpec:
         seeds=_seeds(f"{source}: seeds", top.get("seeds", 1)),
         train=_check_config(f"{source}: train", top.get("train")),
         baselines=list(dict.fromkeys(baselines)),
-        layers=_switches(f"{source}: layers", top.get("layers"), _LAYER_KEYS),
+        layers=_layer_switches(f"{source}: layers", top.get("layers")),
         save=_switches(f"{source}: save", top.get("save"), _SAVE_KEYS),
         exclude=exclude,
         source=source,
