@@ -231,3 +231,13 @@ def test_epoch_ab_times_both_values_of_a_field_and_its_wrapper_fixes_the_field(
         ["gnn"],
         {"a": 1},
     )
+
+
+def test_pinv_backward_rows_time_both_ways_and_agree() -> None:
+    """benchmarks/pinv_backward.py on a small tall weight: both ways timed, the same
+    pseudo-inverse and gradient up to fp32 rounding."""
+    bench = load_script("pinv_backward")
+    row = bench.row("tiny", 60, 4, repeats=2)
+    assert row["shape"] == [60, 4] and row["as_is_ms"] > 0 and row["transposed_ms"] > 0
+    assert row["speedup"] == pytest.approx(row["as_is_ms"] / row["transposed_ms"])
+    assert row["max_rel_diff_pinv"] < 1e-4 and row["max_rel_diff_grad"] < 1e-4
