@@ -104,6 +104,14 @@ step roofline 70 $PY benchmarks/propagation_roofline.py --device "$DEV" $ROOF --
 step sparse_input 30 $PY benchmarks/sparse_input.py --device "$DEV" --data-root "$DATA" \
     --datasets Cora CiteSeer --epochs 50 --repeats 10 --quality --out "$LOGS/sparse-input-gpu.md"
 
+# 5c. propagation layout: CSR vs dense Â, the per-step build (target-edge masking) and the product,
+#     on ogbl-ddi and random graphs (propagation_layout=auto goes dense on CUDA for small dense
+#     graphs without a measurement behind it yet: this is that measurement); table in logs.tgz
+if [[ -n "${CPU_ONLY:-}" ]]; then LAYOUT="--densities 0.01 --widths 32 --repeat 2"
+else LAYOUT="--densities 0.001 0.003 0.01 0.03 0.117 --widths 32 256 1024 --repeat 5 --large 235000 2400000"; fi
+step layout 45 $PY benchmarks/propagation_layout.py --device "$DEV" --ddi-root "$DATA" $LAYOUT \
+    --out "$LOGS/propagation-layout-gpu.md"
+
 # 3. the gpu-marked tests, then the default suite (each outcome in junit as it goes)
 step gpu_tests 100 $PY -m pytest -v -m gpu tests/test_gpu.py -rA --junitxml="$LOGS/gpu-junit.xml" -p no:cacheprovider
 step suite 400 $PY -m pytest -v -n 8 -rA --junitxml="$OUT/junit.xml" -p no:cacheprovider

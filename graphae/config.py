@@ -49,6 +49,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "feature_matmul": ("auto", "dense", "sparse"),
     "propagation_order": ("auto", "transform_first"),
     "feature_loss_form": ("auto", "dense"),
+    "propagation_layout": ("auto", "sparse", "dense"),
 }
 
 
@@ -92,6 +93,7 @@ _RULES = {
     "feature_matmul": "auto, dense or sparse",
     "propagation_order": "auto or transform_first",
     "feature_loss_form": "auto or dense",
+    "propagation_layout": "auto, sparse or dense",
 }
 
 
@@ -119,6 +121,7 @@ LATER_FIELDS: dict[str, Any] = {
     "feature_matmul": "auto",
     "propagation_order": "auto",
     "feature_loss_form": "auto",
+    "propagation_layout": "auto",
 }
 #: Later fields whose default computes differently from what runs saved before
 #: the field existed did, with the value that reproduces those runs bit for bit
@@ -127,6 +130,7 @@ RECORDED_BEFORE: dict[str, Any] = {
     "feature_matmul": "dense",
     "propagation_order": "transform_first",
     "feature_loss_form": "dense",
+    "propagation_layout": "sparse",
 }
 
 
@@ -195,6 +199,14 @@ class RunConfig:
             rounding) or ``"transform_first"`` (``Â (H W)`` always: PyG's
             ``GCNConv`` order, and graphae's before this field);
             :func:`graphae.nn.decoders.gcn_product`.
+        propagation_layout: How every GCN-type layer stores the normalised
+            adjacency ``Â``: ``"sparse"`` (CSR, graphae's only layout before
+            this field), ``"dense"`` (an ``N x N`` matrix multiplied by a GEMM;
+            the same product up to float summation order) or ``"auto"`` (on CUDA
+            dense for graphs of at most 8,192 nodes with at least 1% of the pairs
+            connected, e.g. ogbl-ddi, else sparse; always sparse on the CPU,
+            where the GEMM did not pay);
+            :func:`graphae.nn.propagation.choose_layout`.
         feature_decoder: Feature decoder beside the structure ``decoder`` (joint
             GALA/DOMINANT-style reconstruction), or ``None``.
         feature_decoder_options: Extra feature-decoder keyword arguments.
@@ -317,6 +329,7 @@ class RunConfig:
     compile: bool = False
     feature_matmul: str = "auto"
     propagation_order: str = "auto"
+    propagation_layout: str = "auto"
     feature_decoder: str | None = None
     feature_decoder_options: dict[str, Any] = field(default_factory=dict)
     feature_loss: str = "mse"
@@ -397,6 +410,7 @@ class RunConfig:
             "export_edges": self.export_edges in CHOICES["export_edges"],
             "feature_matmul": self.feature_matmul in CHOICES["feature_matmul"],
             "propagation_order": self.propagation_order in CHOICES["propagation_order"],
+            "propagation_layout": self.propagation_layout in CHOICES["propagation_layout"],
             "feature_loss_form": self.feature_loss_form in CHOICES["feature_loss_form"],
         }
         bad = [k for k, ok in checks.items() if not ok]

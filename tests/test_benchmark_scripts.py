@@ -241,3 +241,24 @@ def test_pinv_backward_rows_time_both_ways_and_agree() -> None:
     assert row["shape"] == [60, 4] and row["as_is_ms"] > 0 and row["transposed_ms"] > 0
     assert row["speedup"] == pytest.approx(row["as_is_ms"] / row["transposed_ms"])
     assert row["max_rel_diff_pinv"] < 1e-4 and row["max_rel_diff_grad"] < 1e-4
+
+
+def test_propagation_layout_rows_time_both_layouts_and_agree(tmp_path: Path) -> None:
+    """benchmarks/propagation_layout.py on small graphs: each layout's build and product
+    timed, the dense product equal to the sparse one, the key-sort CSR equal to the
+    coalesce route's; a graph too large to hold densely gets the sparse columns only."""
+    bench = load_script("propagation_layout")
+    out = tmp_path / "layout.md"
+    args = ["--nodes", "300", "--densities", "0.02", "--widths", "8", "--repeat", "2"]
+    assert bench.main([*args, "--large", "9000", "20000", "--out", str(out)]) == 0
+    rows = __import__("json").loads(out.with_suffix(".json").read_text())
+    small, large = rows
+    assert small["graph"] == "random, density 0.02" and small["nodes"] == 300
+    assert small["product_dense_ms"] > 0 and small["build_dense_ms"] > 0
+    assert small["dense_speedup"] == pytest.approx(
+        small["product_sparse_ms"] / small["product_dense_ms"]
+    )
+    assert small["max_rel_diff"] < 1e-5 and small["auto_layout"] == "sparse"  # CPU
+    assert large["nodes"] == 9000 and large["product_dense_ms"] is None
+    assert all(r["sparse_build_same_csr_as_coalesce"] for r in rows)
+    assert "gave the coalesce route's matrix on every graph: True" in out.read_text()

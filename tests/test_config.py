@@ -26,6 +26,7 @@ def test_choices_agree_with_the_modules_that_implement_them() -> None:
     from graphae.models.losses import FEATURE_LOSSES
     from graphae.models.variants import FEATURE_LOSS_FORMS
     from graphae.nn.decoders import PROPAGATION_ORDERS
+    from graphae.nn.propagation import LAYOUTS
     from graphae.nn.sparse_input import MODES
     from graphae.training.schedules import LR_SCHEDULES
     from graphae.training.selection import SELECTORS
@@ -40,6 +41,7 @@ def test_choices_agree_with_the_modules_that_implement_them() -> None:
     assert CHOICES["feature_matmul"] == MODES
     assert CHOICES["propagation_order"] == PROPAGATION_ORDERS
     assert CHOICES["feature_loss_form"] == FEATURE_LOSS_FORMS
+    assert CHOICES["propagation_layout"] == LAYOUTS
     assert sorted(CHOICES["select"]) == sorted(SELECTORS)
 
 

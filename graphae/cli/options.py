@@ -253,6 +253,12 @@ FLAGS: dict[str, Flag] = {
         "GCN decoder layers: auto (propagate at the narrower width: (ÂH)W when a layer "
         "widens) or transform_first (Â(HW), PyG's order; same result up to float rounding).",
     ),
+    "propagation_layout": Flag(
+        _T,
+        "How GCN layers store Â: auto (CSR on the CPU; on CUDA dense for graphs of <= 8,192 "
+        "nodes and >= 1% density, e.g. ogbl-ddi), sparse (CSR) or dense (same result up to "
+        "float rounding).",
+    ),
 }
 
 

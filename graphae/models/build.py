@@ -32,6 +32,7 @@ from graphae.models.variants import (
 )
 from graphae.nn.decoders import build_decoder, decoder_kind
 from graphae.nn.encoders import LayerStack, build_encoder
+from graphae.nn.propagation import PropagationCache
 from graphae.nn.sparse_input import SparseInputCache
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ __all__ = [
     "build_model",
     "resolve_decoders",
     "set_feature_matmul",
+    "set_propagation_layout",
     "set_propagation_order",
 ]
 
@@ -155,6 +157,9 @@ def build_model(
         matmul = "dense"
     set_feature_matmul(enc, matmul)
     set_propagation_order([m for m in (dec, fdec) if m is not None], config.propagation_order)
+    set_propagation_layout(
+        [m for m in (enc, dec, fdec) if m is not None], config.propagation_layout
+    )
     return GraphAutoEncoder(
         enc,
         dec,
@@ -187,6 +192,20 @@ def set_propagation_order(decoders: list[nn.Module], order: str) -> None:
         for m in decoder.modules():
             if hasattr(m, "propagation_order"):
                 m.propagation_order = order
+
+
+def set_propagation_layout(modules: list[nn.Module], layout: str) -> None:
+    """Set how every cached propagation inside ``modules`` stores ``Â``.
+
+    Args:
+        modules: The encoder and decoders of a model.
+        layout: ``RunConfig.propagation_layout`` (:func:`graphae.nn.propagation.choose_layout`).
+    """
+    for module in modules:
+        for m in module.modules():
+            for value in vars(m).values():
+                if isinstance(value, PropagationCache):
+                    value.set_layout(layout)
 
 
 def resolve_decoders(decoder: str, feature_decoder: str | None) -> tuple[str | None, str | None]:
