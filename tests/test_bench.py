@@ -721,3 +721,46 @@ def test_heuristic_baselines_are_link_rows_of_the_sweep(tmp_path: Path) -> None:
     report = (out / "report.md").read_text()
     row = next(ln for ln in report.splitlines() if "*baseline: adamic_adar*" in ln)
     assert f"{want['link/auc']:.3f}" in row and "(ip)" not in row
+
+
+def test_report_shows_training_curves_and_the_convergence_of_each_rung(tmp_path: Path) -> None:
+    """Saved histories become mean-over-seeds curves (tables/curves.csv, plots/curves.png);
+    every configuration's best and last epochs become the convergence table."""
+    out = tmp_path / "sweep"
+    run_sweep(tiny_spec(seeds=2, baselines=[]), out, progress=False)
+    write_report(out)
+    results = {}
+    for folder in (out / "runs").iterdir():
+        bench = json.loads((folder / "bench.json").read_text())
+        results.setdefault(bench["decoder"], []).append(
+            json.loads((folder / "result.json").read_text())
+        )
+    curves = pd.read_csv(out / "tables" / "curves.csv")
+    assert len(curves) == 2 * 5 and (curves["seeds"] == 2).all()  # 2 rungs x 5 epochs
+    for dec, res in results.items():
+        rows = curves[curves["decoder"] == dec].set_index("epoch")
+        for e in range(1, 6):
+            expected = np.mean([r["history"][e - 1]["val/auc"] for r in res])
+            assert rows.loc[e, "val/auc"] == pytest.approx(expected, abs=1e-12)
+            assert rows.loc[e, "loss"] == pytest.approx(
+                np.mean([r["history"][e - 1]["loss"] for r in res]), abs=1e-12
+            )
+    report = (out / "report.md").read_text()
+    assert (out / "plots" / "curves.png").stat().st_size > 5000
+    assert "## Convergence" in report and "plots/curves.png" in report
+    for dec, res in results.items():
+        best = [r["best_epoch"] for r in res]
+        late = sum(b > 0.9 * r["epochs_run"] for b, r in zip(best, res, strict=True))
+        row = (
+            f"| gcn + **{dec}** | 2 | 5 | {np.mean(best):.0f} ({min(best)}–{max(best)}) "
+            f"| {late} of 2 |"
+        )
+        assert row in report
+
+    quiet = tmp_path / "quiet"  # histories not kept: the table stays, the curves go
+    save = {"embeddings": False, "model": False, "history": False}
+    run_sweep(tiny_spec(baselines=[], save=save), quiet, progress=False)
+    write_report(quiet)
+    report = (quiet / "report.md").read_text()
+    assert "## Convergence" in report and "curves.png" not in report
+    assert not (quiet / "tables" / "curves.csv").exists()

@@ -12,6 +12,9 @@ rebuilding ``DIR/tables/*`` first (:func:`graphae.bench.aggregate.write_tables`)
 * ``loss_vs_probe.png`` — reconstruction loss vs probe score per decoder kind,
   with Spearman's ρ: does a lower loss mean better features?
 * ``layers.png`` — layer-wise probe curves through encoder and decoder;
+* ``curves.png`` — validation score and training loss per epoch, mean over
+  seeds, where the sweep saved histories (:mod:`graphae.bench.curves`), beside
+  a convergence table of every configuration's best and last epochs;
 * the answer to the capacity question per dataset, stated from the numbers,
   tables of every configuration beside its baselines, and the published anchors
   of ``benchmarks/anchors.md``.
@@ -30,6 +33,13 @@ import pandas as pd
 
 from graphae.bench.aggregate import loss_column, primary_metric, write_tables
 from graphae.bench.anchors import default_anchors_path, match_anchors, read_anchors
+from graphae.bench.curves import (
+    LATE_FRACTION,
+    convergence_table,
+    mean_curves,
+    plot_curves,
+    read_curves,
+)
 from graphae.bench.spec import HEURISTIC_BASELINES
 
 __all__ = ["write_report"]
@@ -658,6 +668,35 @@ def _anchor_table(matched: list[dict[str, Any]]) -> str:
     return _md_table(header, rows)
 
 
+def _convergence_section(
+    out: Path, runs: pd.DataFrame, datasets: list[str], path: Path
+) -> list[str]:
+    """The report's "Convergence" section (and ``tables/curves.csv``, ``plots/curves.png``)."""
+    tables = [(ds, convergence_table(runs, ds)) for ds in datasets]
+    if not any(t for _, t in tables):
+        return []
+    curves = mean_curves(read_curves(out, runs))
+    if not curves.empty:
+        curves.to_csv(out / "tables" / "curves.csv", index=False)
+    md = ["## Convergence\n"]
+    md.append(
+        "Each run trains until its epoch budget or its early stopping and keeps the epoch "
+        "with the best validation score. A seed whose best epoch came after "
+        f"{LATE_FRACTION:.0%} of the epochs it ran was still improving when it stopped: "
+        "a longer budget could change its row.\n"
+    )
+    if plot_curves(curves, datasets, path):
+        md.append(
+            f"![training curves]({path.parent.name}/{path.name})\n\nValidation score "
+            "(the selection metric) and training loss per epoch, mean over the seeds that "
+            "reached the epoch (`tables/curves.csv`).\n"
+        )
+    for ds, table in tables:
+        if table:
+            md.append(f"### {ds}\n\n{table}\n")
+    return md
+
+
 def _reproduce_command(spec_text: str) -> str | None:
     for line in spec_text.splitlines():
         t = line.strip()
@@ -766,6 +805,7 @@ def write_report(
         for ds in datasets:
             md.append(f"### {ds}\n")
             md.append(_results_table(summary, ds) + "\n")
+        md.extend(_convergence_section(out, runs, datasets, plots / "curves.png"))
         if has_layers:
             md.append("## Layer-wise probes\n")
             md.append(

@@ -1,0 +1,170 @@
+"""Training curves and convergence of a sweep's runs, for ``graphae report``.
+
+Did each rung train long enough? Two answers, from what every run folder keeps:
+
+* :func:`convergence_table` — from every run's ``best_epoch`` and
+  ``epochs_run``: how many seeds selected an epoch in the last tenth of their
+  training (their validation score was still rising when training ended, so a
+  longer budget might change the row);
+* :func:`read_curves` / :func:`mean_curves` / :func:`plot_curves` — where the
+  sweep saves histories (``save: {history: true}``), the validation selection
+  score and the training loss per epoch, averaged over seeds, one line per
+  configuration (``plots/curves.png``, ``tables/curves.csv``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graphae.bench.aggregate import GROUP_KEYS
+
+__all__ = [
+    "LATE_FRACTION",
+    "convergence_table",
+    "curve_metric",
+    "mean_curves",
+    "plot_curves",
+    "read_curves",
+]
+
+#: A best epoch after this fraction of the epochs run counts as "late".
+LATE_FRACTION = 0.9
+
+#: Configuration columns of a curve row (GROUP_KEYS without the baseline ones).
+_KEYS = [k for k in GROUP_KEYS if k not in ("kind", "baseline")]
+
+
+def read_curves(out: str | Path, runs: pd.DataFrame) -> pd.DataFrame:
+    """Every saved training history of the sweep's own model runs, one row per epoch.
+
+    Args:
+        out: The sweep folder.
+        runs: Its run table (:func:`graphae.bench.aggregate.collect`).
+
+    Returns:
+        Columns ``_KEYS + seed + epoch + loss + val/*`` (empty when no run kept
+        its history).
+    """
+    if runs.empty or "run_id" not in runs:
+        return pd.DataFrame()
+    own = runs[(runs["kind"] == "model") & (runs.get("source", "") == "")]
+    rows: list[dict[str, Any]] = []
+    for _, run in own.iterrows():
+        path = Path(out) / "runs" / str(run["run_id"]) / "result.json"
+        history = json.loads(path.read_text()).get("history") or []
+        labels = {k: run[k] for k in _KEYS} | {"seed": run["seed"]}
+        for rec in history:
+            keep = {k: v for k, v in rec.items() if k in ("epoch", "loss") or k.startswith("val/")}
+            rows.append(labels | keep)
+    return pd.DataFrame(rows)
+
+
+def curve_metric(curves: pd.DataFrame) -> str | None:
+    """The validation column to draw: an official OGB metric, else the probe, else AUC."""
+    vals = [c for c in curves.columns if c.startswith("val/")]
+    official = [c for c in vals if c not in ("val/auc", "val/probe")]
+    for pick in (official, ["val/probe"], ["val/auc"]):
+        present = [c for c in pick if c in vals and curves[c].notna().any()]
+        if present:
+            return present[0]
+    return None
+
+
+def mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds per configuration and epoch, with ``seeds`` (how many had it).
+
+    An epoch enters a configuration's mean only from the seeds that reached it,
+    so a curve may end on fewer seeds where some stopped early.
+    """
+    if curves.empty:
+        return curves
+    values = [c for c in curves.columns if c == "loss" or c.startswith("val/")]
+    grouped = curves.groupby([*_KEYS, "epoch"], sort=False, dropna=False)
+    mean = grouped[values].mean()
+    mean["seeds"] = grouped["seed"].nunique()
+    return mean.reset_index()
+
+
+def convergence_table(runs: pd.DataFrame, dataset: str) -> str:
+    """Markdown: per model configuration, epochs run, best epoch and late-best seeds.
+
+    Args:
+        runs: The run table.
+        dataset: Its ``dataset`` value to tabulate.
+
+    Returns:
+        The table, or ``""`` without model runs of ``dataset``.
+    """
+    if runs.empty or "best_epoch" not in runs:
+        return ""
+    dm = runs[(runs["kind"] == "model") & (runs["dataset"] == dataset)]
+    dm = dm[dm["best_epoch"].notna() & dm["epochs_run"].notna()]
+    if dm.empty:
+        return ""
+    lines = [
+        "| configuration | seeds | epochs run (mean) | best epoch (mean, min–max) "
+        f"| seeds with a late best (after {LATE_FRACTION:.0%} of their epochs) |",
+        "|---|---|---|---|---|",
+    ]
+    variants = dm["variant"].nunique()
+    for (enc, dec, var), g in dm.groupby(["encoder", "decoder", "variant"], sort=False):
+        best, ran = g["best_epoch"].astype(float), g["epochs_run"].astype(float)
+        late = int((best > LATE_FRACTION * ran).sum())
+        name = f"{enc} + **{dec}**" + (f" / {var}" if var and variants > 1 else "")
+        lines.append(
+            f"| {name} | {len(g)} | {ran.mean():.0f} | {best.mean():.0f} "
+            f"({best.min():.0f}–{best.max():.0f}) | {late} of {len(g)} |"
+        )
+    return "\n".join(lines)
+
+
+def plot_curves(mean: pd.DataFrame, datasets: list[str], path: Path) -> bool:
+    """``path``: validation score and training loss vs epoch, per dataset.
+
+    Args:
+        mean: :func:`mean_curves`.
+        datasets: Datasets in report order.
+        path: The PNG to write.
+
+    Returns:
+        Whether a figure was written (``False`` without curves).
+    """
+    import matplotlib.pyplot as plt
+
+    if mean.empty:
+        return False
+    shown = [ds for ds in datasets if (mean["dataset"] == ds).any()]
+    if not shown:
+        return False
+    fig, axes = plt.subplots(len(shown), 2, figsize=(13.0, 4.2 * len(shown)), squeeze=False)
+    for i, ds in enumerate(shown):
+        dm = mean[mean["dataset"] == ds]
+        metric = curve_metric(dm)
+        for j, column in enumerate([metric, "loss"]):
+            ax = axes[i][j]
+            if column is None or column not in dm:
+                ax.set_visible(False)
+                continue
+            variants = dm["variant"].nunique()
+            for (enc, dec, var), g in dm.groupby(["encoder", "decoder", "variant"], sort=False):
+                g = g[g[column].notna()].sort_values("epoch")
+                if g.empty:
+                    continue
+                label = f"{enc} + {dec}" + (f" / {var}" if var and variants > 1 else "")
+                ax.plot(g["epoch"], g[column], lw=1.2, label=label)
+            ax.set_title(f"{ds}: {'validation ' + column[4:] if j == 0 else 'training loss'}")
+            ax.set_xlabel("epoch")
+            loss = dm["loss"].dropna()
+            if j == 1 and bool((loss > 0).all()) and loss.max() > 20 * loss.min():
+                ax.set_yscale("log")  # only where the loss spans decades
+            ax.grid(alpha=0.3)
+        axes[i][0].legend(fontsize=7, loc="best")
+    fig.suptitle("Training curves (mean over seeds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
