@@ -751,9 +751,16 @@ def test_report_shows_training_curves_and_the_convergence_of_each_rung(tmp_path:
     for dec, res in results.items():
         best = [r["best_epoch"] for r in res]
         late = sum(b > 0.9 * r["epochs_run"] for b, r in zip(best, res, strict=True))
+        # the validation AUC gained in the last tenth (epoch 5 of 5) over the best before it
+        gain = np.mean(
+            [
+                max(0.0, r["history"][4]["val/auc"] - max(h["val/auc"] for h in r["history"][:4]))
+                for r in res
+            ]
+        )
         row = (
             f"| gcn + **{dec}** | 2 | 5 | {np.mean(best):.0f} ({min(best)}–{max(best)}) "
-            f"| {late} of 2 |"
+            f"| {late} of 2 | {gain:.4f} |"
         )
         assert row in report
 
@@ -763,4 +770,18 @@ def test_report_shows_training_curves_and_the_convergence_of_each_rung(tmp_path:
     write_report(quiet)
     report = (quiet / "report.md").read_text()
     assert "## Convergence" in report and "curves.png" not in report
+    assert "gained in the last" not in report
     assert not (quiet / "tables" / "curves.csv").exists()
+
+
+def test_late_gain_is_the_rise_of_the_best_score_in_the_last_tenth() -> None:
+    from graphae.bench.curves import late_gain
+
+    h = pd.DataFrame({"epoch": range(1, 21), "val/x": [0.5] * 17 + [0.52, 0.61, 0.55]})
+    assert late_gain(h, "val/x") == pytest.approx(0.09)  # 0.61 (epochs 19-20) - 0.52 (1-18)
+    h.loc[2, "val/x"] = 0.7  # the best came early
+    assert late_gain(h, "val/x") == 0.0
+    scored_every_5 = pd.DataFrame({"epoch": [5, 10, 15, 20], "val/x": [0.1, 0.2, 0.3, 0.4]})
+    assert late_gain(scored_every_5, "val/x") == pytest.approx(0.1)  # 20 vs 5-15
+    assert late_gain(scored_every_5.iloc[-1:], "val/x") is None  # nothing before the cut
+    assert late_gain(h.assign(**{"val/x": float("nan")}), "val/x") is None

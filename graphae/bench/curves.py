@@ -26,6 +26,7 @@ __all__ = [
     "LATE_FRACTION",
     "convergence_table",
     "curve_metric",
+    "late_gain",
     "mean_curves",
     "plot_curves",
     "read_curves",
@@ -89,12 +90,36 @@ def mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
     return mean.reset_index()
 
 
-def convergence_table(runs: pd.DataFrame, dataset: str) -> str:
+def late_gain(history: pd.DataFrame, metric: str) -> float | None:
+    """How much one run's best validation score rose in its last tenth of epochs.
+
+    Args:
+        history: One run's curve rows (``epoch`` and ``metric`` columns).
+        metric: The validation column (:func:`curve_metric`).
+
+    Returns:
+        ``max(score in the last 10% of epochs) - max(score before)`` when both
+        parts were scored and it is positive, ``0.0`` when the best came
+        earlier, ``None`` without enough scored epochs.
+    """
+    h = history[history[metric].notna()]
+    if h.empty:
+        return None
+    cut = LATE_FRACTION * float(h["epoch"].max())
+    early, late = h[h["epoch"] <= cut][metric], h[h["epoch"] > cut][metric]
+    if early.empty or late.empty:
+        return None
+    return max(0.0, float(late.max() - early.max()))
+
+
+def convergence_table(runs: pd.DataFrame, dataset: str, curves: pd.DataFrame | None = None) -> str:
     """Markdown: per model configuration, epochs run, best epoch and late-best seeds.
 
     Args:
         runs: The run table.
         dataset: Its ``dataset`` value to tabulate.
+        curves: :func:`read_curves` (per seed), for a column with the mean
+            :func:`late_gain` of the validation score where histories were kept.
 
     Returns:
         The table, or ``""`` without model runs of ``dataset``.
@@ -105,20 +130,35 @@ def convergence_table(runs: pd.DataFrame, dataset: str) -> str:
     dm = dm[dm["best_epoch"].notna() & dm["epochs_run"].notna()]
     if dm.empty:
         return ""
-    lines = [
+    dc = (
+        curves[curves["dataset"] == dataset]
+        if curves is not None and not curves.empty
+        else pd.DataFrame()
+    )
+    metric = curve_metric(dc) if not dc.empty else None
+    head = (
         "| configuration | seeds | epochs run (mean) | best epoch (mean, min–max) "
-        f"| seeds with a late best (after {LATE_FRACTION:.0%} of their epochs) |",
-        "|---|---|---|---|---|",
+        f"| seeds with a late best (after {LATE_FRACTION:.0%} of their epochs) |"
+    )
+    lines = [
+        head + (f" {metric} gained in the last {1 - LATE_FRACTION:.0%} (mean) |" if metric else ""),
+        "|---|---|---|---|---|" + ("---|" if metric else ""),
     ]
     variants = dm["variant"].nunique()
     for (enc, dec, var), g in dm.groupby(["encoder", "decoder", "variant"], sort=False):
         best, ran = g["best_epoch"].astype(float), g["epochs_run"].astype(float)
         late = int((best > LATE_FRACTION * ran).sum())
         name = f"{enc} + **{dec}**" + (f" / {var}" if var and variants > 1 else "")
-        lines.append(
+        line = (
             f"| {name} | {len(g)} | {ran.mean():.0f} | {best.mean():.0f} "
             f"({best.min():.0f}–{best.max():.0f}) | {late} of {len(g)} |"
         )
+        if metric:
+            mine = dc[(dc["encoder"] == enc) & (dc["decoder"] == dec) & (dc["variant"] == var)]
+            gains = [late_gain(h, metric) for _, h in mine.groupby("seed")]
+            gains = [x for x in gains if x is not None]
+            line += f" {sum(gains) / len(gains):.4f} |" if gains else " — |"
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -672,10 +672,11 @@ def _convergence_section(
     out: Path, runs: pd.DataFrame, datasets: list[str], path: Path
 ) -> list[str]:
     """The report's "Convergence" section (and ``tables/curves.csv``, ``plots/curves.png``)."""
-    tables = [(ds, convergence_table(runs, ds)) for ds in datasets]
+    per_seed = read_curves(out, runs)
+    tables = [(ds, convergence_table(runs, ds, per_seed)) for ds in datasets]
     if not any(t for _, t in tables):
         return []
-    curves = mean_curves(read_curves(out, runs))
+    curves = mean_curves(per_seed)
     if not curves.empty:
         curves.to_csv(out / "tables" / "curves.csv", index=False)
     md = ["## Convergence\n"]
