@@ -682,9 +682,10 @@ def _convergence_section(
     md = ["## Convergence\n"]
     md.append(
         "Each run trains until its epoch budget or its early stopping and keeps the epoch "
-        "with the best validation score. A seed whose best epoch came after "
-        f"{LATE_FRACTION:.0%} of the epochs it ran was still improving when it stopped: "
-        "a longer budget could change its row.\n"
+        "with the best score of its selection rule (the validation link AUC or official "
+        "metric; the lowest training loss for rungs selected by loss). A seed whose best "
+        f"epoch came after {LATE_FRACTION:.0%} of the epochs it ran was still improving by "
+        "that rule when it stopped: a longer budget could change its row.\n"
     )
     if plot_curves(curves, datasets, path):
         md.append(
