@@ -785,3 +785,12 @@ def test_late_gain_is_the_rise_of_the_best_score_in_the_last_tenth() -> None:
     assert late_gain(scored_every_5, "val/x") == pytest.approx(0.1)  # 20 vs 5-15
     assert late_gain(scored_every_5.iloc[-1:], "val/x") is None  # nothing before the cut
     assert late_gain(h.assign(**{"val/x": float("nan")}), "val/x") is None
+
+
+def test_loss_probe_trend_says_when_it_is_not_significant() -> None:
+    from graphae.bench.report import _trend
+
+    assert _trend(-0.1, 0.8) == "loss and probe score were unrelated"
+    assert _trend(-0.8, 0.01) == "lower loss went with better probes"
+    assert _trend(0.64, 0.048) == "lower loss went with worse probes"
+    assert _trend(-0.4, 0.6) == ("lower loss tended to go with better probes, not significantly")

@@ -392,6 +392,16 @@ def _plot_layers(
 # ------------------------------------------------------------------------- text
 
 
+def _trend(rho: float, p: float) -> str:
+    """What a Spearman ρ between loss and probe score says, with its significance."""
+    if abs(rho) <= 0.3:
+        return "loss and probe score were unrelated"
+    side = "better" if rho < 0 else "worse"
+    if p < 0.05:
+        return f"lower loss went with {side} probes"
+    return f"lower loss tended to go with {side} probes, not significantly"
+
+
 def _kind_sentence(kind: str, k: dict[str, Any], metric: str) -> str:
     low = k.get("lowest_loss")
     if low is None:
@@ -407,13 +417,7 @@ def _kind_sentence(kind: str, k: dict[str, Any], metric: str) -> str:
     if rho is not None:
         pv = k["spearman_p"]
         pt = "p < 0.001" if pv < 0.001 else f"p = {pv:.2g}"
-        trend = (
-            "lower loss went with better probes"
-            if rho < -0.3
-            else "lower loss went with worse probes"
-            if rho > 0.3
-            else "loss and probe score were unrelated"
-        )
+        trend = _trend(rho, pv)
         s += f"; Spearman ρ(loss, {metric}) = {rho:+.2f} ({pt}): {trend}"
         h = k.get("heldout") or {}
         if h.get("spearman_loss_vs_probe") is not None:
