@@ -139,7 +139,8 @@ def normalized_adjacency(
     if layout == "dense":
         dense = torch.zeros(num_nodes, num_nodes, device=w.device)
         return dense.index_put_((row, col), w, accumulate=True)
-    return _csr(*_sorted_entries(row, col, w, num_nodes), num_nodes)
+    key, col, w = _sorted_entries(row, col, w, num_nodes)
+    return _csr(torch.div(key, num_nodes, rounding_mode="floor"), col, w, num_nodes)
 
 
 def _sorted_entries(
@@ -158,10 +159,10 @@ def _sorted_entries(
     return key, key % num_nodes, w
 
 
-def _csr(key: Tensor, col: Tensor, w: Tensor, num_nodes: int) -> Tensor:
-    """The CSR matrix of sorted distinct entries (:func:`_sorted_entries`)."""
-    counts = torch.bincount(torch.div(key, num_nodes, rounding_mode="floor"), minlength=num_nodes)
-    crow = torch.zeros(num_nodes + 1, dtype=torch.long, device=key.device)
+def _csr(row: Tensor, col: Tensor, w: Tensor, num_nodes: int) -> Tensor:
+    """The CSR matrix of distinct entries sorted by ``(row, col)`` (:func:`_sorted_entries`)."""
+    counts = torch.bincount(row, minlength=num_nodes)
+    crow = torch.zeros(num_nodes + 1, dtype=torch.long, device=row.device)
     torch.cumsum(counts, 0, out=crow[1:])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
@@ -178,13 +179,13 @@ def _csr_and_transpose(
     (``allclose``: ``dinv[i]·w·dinv[j]`` and ``dinv[j]·w·dinv[i]`` may round apart).
     """
     key, col, w = _sorted_entries(row, col, w, num_nodes)
-    adj = _csr(key, col, w, num_nodes)
     row = torch.div(key, num_nodes, rounding_mode="floor")
+    adj = _csr(row, col, w, num_nodes)
     key_t, order = torch.sort(col * num_nodes + row)
     w_t = w[order]
     if torch.equal(key_t, key) and torch.allclose(w_t, w):
         return adj, adj
-    return adj, _csr(key_t, row[order], w_t, num_nodes)
+    return adj, _csr(col[order], row[order], w_t, num_nodes)
 
 
 class _SparseMatmul(torch.autograd.Function):
