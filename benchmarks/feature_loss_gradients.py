@@ -20,6 +20,7 @@ import argparse
 import inspect
 import json
 import platform
+import sys
 from pathlib import Path
 
 import torch
@@ -28,6 +29,9 @@ from graphae.config import RunConfig
 from graphae.data.datasets import load_dataset
 from graphae.data.features import input_features
 from graphae.models.build import build_model
+
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import write_results
 
 #: torch.optim.Adam's default epsilon (graphae's optimisers leave it at its default)
 ADAM_EPS: float = inspect.signature(torch.optim.Adam).parameters["eps"].default
@@ -114,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
-        args.out.write_text(text)
-        args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
+        write_results(args.out, text, rows)
     return 0
 
 

@@ -31,8 +31,6 @@ import os
 import platform
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +43,9 @@ from graphae.nn.propagation import (
     _normalized_entries,
     choose_layout,
 )
+
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import median_seconds, write_results
 
 LAYOUTS = ("sparse", "dense")
 
@@ -84,24 +85,6 @@ def ddi_graph(root: str) -> tuple[torch.Tensor, int]:
     graph = load_input(cfg)
     split = make_split(graph, cfg)
     return split.mp_edge_index, graph.num_nodes
-
-
-def median_seconds(fn: Callable[[], Any], device: torch.device, repeat: int) -> float:
-    """Median wall seconds of ``fn()`` over ``repeat`` calls after one warm-up."""
-
-    def sync() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    fn()
-    sync()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def measure(
@@ -249,9 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
+        write_results(args.out, text, rows)
     return 0
 
 

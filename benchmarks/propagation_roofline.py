@@ -22,32 +22,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
+import sys
 from pathlib import Path
 
 import torch
 
 from graphae.nn.propagation import Propagation
 
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import median_seconds, write_results
+
 NOMINAL_PEAK_GBS = {"H100": 3350.0, "H200": 4800.0, "A100": 2039.0}
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def timed(fn, device: torch.device, repeat: int) -> float:
-    fn()
-    sync(device)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def copy_bandwidth(device: torch.device, mib: int, repeat: int) -> float:
@@ -55,7 +40,7 @@ def copy_bandwidth(device: torch.device, mib: int, repeat: int) -> float:
     n = mib * 2**20 // 4
     a = torch.empty(n, device=device).uniform_()
     b = torch.empty_like(a)
-    t = timed(lambda: b.copy_(a), device, repeat)
+    t = median_seconds(lambda: b.copy_(a), device, repeat)
     return 2 * a.numel() * 4 / t / 1e9
 
 
@@ -95,7 +80,7 @@ def main() -> None:
         )
         for c in args.channels:
             x = torch.randn(args.nodes, c, device=device)
-            t = timed(lambda x=x, prop=prop: prop(x), device, args.repeat)
+            t = median_seconds(lambda x=x, prop=prop: prop(x), device, args.repeat)
             dense = args.nodes * c * 4
             min_bytes = csr_bytes + 2 * dense
             max_bytes = csr_bytes + nnz * c * 4 + dense
@@ -146,9 +131,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
+        write_results(args.out, text, rows)
 
 
 if __name__ == "__main__":

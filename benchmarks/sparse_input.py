@@ -29,17 +29,16 @@ import argparse
 import json
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import sync
+
 DATASETS = ("Cora", "CiteSeer", "amazon_photo", "amazon_computers", "coauthor_cs")
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def _layer_ms(x: torch.Tensor, repeats: int) -> dict[str, float]:
@@ -52,11 +51,11 @@ def _layer_ms(x: torch.Tensor, repeats: int) -> dict[str, float]:
 
     def dense_step() -> None:
         (lin(x) * g).sum().backward()
-        _sync(x.device)
+        sync(x.device)
 
     def sparse_step() -> None:
         (linear(lin, sparse) * g).sum().backward()
-        _sync(x.device)
+        sync(x.device)
 
     times: dict[str, list[float]] = {"dense": [], "sparse": []}
     for _ in range(3):  # warm-up

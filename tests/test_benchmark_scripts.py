@@ -262,3 +262,20 @@ def test_propagation_layout_rows_time_both_layouts_and_agree(tmp_path: Path) -> 
     assert large["nodes"] == 9000 and large["product_dense_ms"] is None
     assert all(r["sparse_build_same_csr_as_coalesce"] for r in rows)
     assert "gave the coalesce route's matrix on every graph: True" in out.read_text()
+
+
+def test_results_pair_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    """benchmarks/measure.py: the Markdown and JSON land together; data json cannot
+    encode leaves the earlier pair untouched and no temporary file behind."""
+    import json
+
+    measure = load_script("measure")
+    out = tmp_path / "deep" / "speed.md"
+    measure.write_results(out, "# first\n", [{"ms": 1.5}])
+    assert out.read_text() == "# first\n"
+    assert json.loads(out.with_suffix(".json").read_text()) == [{"ms": 1.5}]
+    with pytest.raises(TypeError):
+        measure.write_results(out, "# second\n", [{"ms": object()}])
+    assert out.read_text() == "# first\n"
+    assert json.loads(out.with_suffix(".json").read_text()) == [{"ms": 1.5}]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["speed.json", "speed.md"]

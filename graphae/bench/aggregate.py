@@ -77,8 +77,10 @@ def collect(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]
     Returns:
         ``(runs, layers, info)``: the run table, the layer table and a dict with
         ``sweep`` (sweep.json), ``missing`` (ids not finished), ``skipped``
-        (baselines that did not apply, with reasons) and ``failures`` (the
-        latest error of each unfinished failed run).
+        (baselines that did not apply, with reasons), ``failures`` (the
+        latest error of each unfinished failed run) and ``curves`` (the saved
+        training history of every model run, one row per epoch: the run's
+        labels, ``epoch``, ``loss`` and ``val/*``; empty where no run kept one).
     """
     out = Path(out)
     info = _sweep_info(out)
@@ -90,6 +92,7 @@ def collect(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]
     layer_rows: list[dict[str, Any]] = []
     missing: list[str] = []
     skipped: list[dict[str, Any]] = []
+    curve_rows: list[dict[str, Any]] = []
     for order, run_id in enumerate(listed):
         folder = runs_dir / run_id
         if not (folder / "bench.json").is_file() or not (folder / ".graphae-run").is_file():
@@ -115,6 +118,8 @@ def collect(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]
         row["git"] = result.get("git")
         row.update({f"cfg/{k}": v for k, v in result.get("config", {}).items() if _scalar(v)})
         rows.append(row)
+        if labels["kind"] == "model":
+            curve_rows.extend(labels | _epoch_record(rec) for rec in result.get("history") or [])
         lpath = folder / "layers.json"
         if lpath.is_file():
             for rec in json.loads(lpath.read_text()).get("layers", []):
@@ -128,8 +133,19 @@ def collect(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]
     return (
         runs,
         layers,
-        {"sweep": info, "missing": missing, "skipped": skipped, "failures": failures},
+        {
+            "sweep": info,
+            "missing": missing,
+            "skipped": skipped,
+            "failures": failures,
+            "curves": pd.DataFrame(curve_rows),
+        },
     )
+
+
+def _epoch_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """One history entry's curve values: ``epoch``, ``loss`` and the ``val/*`` scores."""
+    return {k: v for k, v in rec.items() if k in ("epoch", "loss") or k.startswith("val/")}
 
 
 def summarize(runs: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:

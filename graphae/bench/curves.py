@@ -6,17 +6,16 @@ Did each rung train long enough? Two answers, from what every run folder keeps:
   ``epochs_run``: how many seeds selected an epoch in the last tenth of their
   training (their validation score was still rising when training ended, so a
   longer budget might change the row);
-* :func:`read_curves` / :func:`mean_curves` / :func:`plot_curves` — where the
-  sweep saves histories (``save: {history: true}``), the validation selection
-  score and the training loss per epoch, averaged over seeds, one line per
-  configuration (``plots/curves.png``, ``tables/curves.csv``).
+* :func:`mean_curves` / :func:`plot_curves` — where the sweep saves histories
+  (``save: {history: true}``; :func:`graphae.bench.aggregate.collect` gathers
+  them as ``info["curves"]``), the validation selection score and the training
+  loss per epoch, averaged over seeds, one line per configuration
+  (``plots/curves.png``, ``tables/curves.csv``).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -29,7 +28,6 @@ __all__ = [
     "late_gain",
     "mean_curves",
     "plot_curves",
-    "read_curves",
 ]
 
 #: A best epoch after this fraction of the epochs run counts as "late".
@@ -39,29 +37,10 @@ LATE_FRACTION = 0.9
 _KEYS = [k for k in GROUP_KEYS if k not in ("kind", "baseline")]
 
 
-def read_curves(out: str | Path, runs: pd.DataFrame) -> pd.DataFrame:
-    """Every saved training history of the sweep's own model runs, one row per epoch.
-
-    Args:
-        out: The sweep folder.
-        runs: Its run table (:func:`graphae.bench.aggregate.collect`).
-
-    Returns:
-        Columns ``_KEYS + seed + epoch + loss + val/*`` (empty when no run kept
-        its history).
-    """
-    if runs.empty or "run_id" not in runs:
-        return pd.DataFrame()
-    own = runs[(runs["kind"] == "model") & (runs.get("source", "") == "")]
-    rows: list[dict[str, Any]] = []
-    for _, run in own.iterrows():
-        path = Path(out) / "runs" / str(run["run_id"]) / "result.json"
-        history = json.loads(path.read_text()).get("history") or []
-        labels = {k: run[k] for k in _KEYS} | {"seed": run["seed"]}
-        for rec in history:
-            keep = {k: v for k, v in rec.items() if k in ("epoch", "loss") or k.startswith("val/")}
-            rows.append(labels | keep)
-    return pd.DataFrame(rows)
+def _name(enc: str, dec: str, var: str, variants: int, bold: bool = False) -> str:
+    """A configuration's row or legend name; the variant only where a dataset has several."""
+    dec = f"**{dec}**" if bold else dec
+    return f"{enc} + {dec}" + (f" / {var}" if var and variants > 1 else "")
 
 
 def curve_metric(curves: pd.DataFrame) -> str | None:
@@ -118,7 +97,7 @@ def convergence_table(runs: pd.DataFrame, dataset: str, curves: pd.DataFrame | N
     Args:
         runs: The run table.
         dataset: Its ``dataset`` value to tabulate.
-        curves: :func:`read_curves` (per seed), for a column with the mean
+        curves: The per-seed curve rows (``collect``'s ``info["curves"]``), for a column with the mean
             :func:`late_gain` of the validation score where histories were kept.
 
     Returns:
@@ -148,7 +127,7 @@ def convergence_table(runs: pd.DataFrame, dataset: str, curves: pd.DataFrame | N
     for (enc, dec, var), g in dm.groupby(["encoder", "decoder", "variant"], sort=False):
         best, ran = g["best_epoch"].astype(float), g["epochs_run"].astype(float)
         late = int((best > LATE_FRACTION * ran).sum())
-        name = f"{enc} + **{dec}**" + (f" / {var}" if var and variants > 1 else "")
+        name = _name(enc, dec, var, variants, bold=True)
         line = (
             f"| {name} | {len(g)} | {ran.mean():.0f} | {best.mean():.0f} "
             f"({best.min():.0f}–{best.max():.0f}) | {late} of {len(g)} |"
@@ -184,21 +163,20 @@ def plot_curves(mean: pd.DataFrame, datasets: list[str], path: Path) -> bool:
     for i, ds in enumerate(shown):
         dm = mean[mean["dataset"] == ds]
         metric = curve_metric(dm)
+        variants = dm["variant"].nunique()
+        loss = dm["loss"].dropna() if "loss" in dm else pd.Series(dtype=float)
+        configs = list(dm.groupby(["encoder", "decoder", "variant"], sort=False))
         for j, column in enumerate([metric, "loss"]):
             ax = axes[i][j]
             if column is None or column not in dm:
                 ax.set_visible(False)
                 continue
-            variants = dm["variant"].nunique()
-            for (enc, dec, var), g in dm.groupby(["encoder", "decoder", "variant"], sort=False):
+            for (enc, dec, var), g in configs:
                 g = g[g[column].notna()].sort_values("epoch")
-                if g.empty:
-                    continue
-                label = f"{enc} + {dec}" + (f" / {var}" if var and variants > 1 else "")
-                ax.plot(g["epoch"], g[column], lw=1.2, label=label)
+                if not g.empty:
+                    ax.plot(g["epoch"], g[column], lw=1.2, label=_name(enc, dec, var, variants))
             ax.set_title(f"{ds}: {'validation ' + column[4:] if j == 0 else 'training loss'}")
             ax.set_xlabel("epoch")
-            loss = dm["loss"].dropna()
             if j == 1 and bool((loss > 0).all()) and loss.max() > 20 * loss.min():
                 ax.set_yscale("log")  # only where the loss spans decades
             ax.grid(alpha=0.3)

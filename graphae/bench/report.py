@@ -38,7 +38,6 @@ from graphae.bench.curves import (
     convergence_table,
     mean_curves,
     plot_curves,
-    read_curves,
 )
 from graphae.bench.spec import HEURISTIC_BASELINES
 
@@ -673,10 +672,12 @@ def _anchor_table(matched: list[dict[str, Any]]) -> str:
 
 
 def _convergence_section(
-    out: Path, runs: pd.DataFrame, datasets: list[str], path: Path
+    out: Path, runs: pd.DataFrame, per_seed: pd.DataFrame, datasets: list[str], path: Path
 ) -> list[str]:
-    """The report's "Convergence" section (and ``tables/curves.csv``, ``plots/curves.png``)."""
-    per_seed = read_curves(out, runs)
+    """The report's "Convergence" section (and ``tables/curves.csv``, ``plots/curves.png``).
+
+    ``per_seed`` is :func:`~graphae.bench.aggregate.collect`'s ``info["curves"]``.
+    """
     tables = [(ds, convergence_table(runs, ds, per_seed)) for ds in datasets]
     if not any(t for _, t in tables):
         return []
@@ -811,7 +812,7 @@ def write_report(
         for ds in datasets:
             md.append(f"### {ds}\n")
             md.append(_results_table(summary, ds) + "\n")
-        md.extend(_convergence_section(out, runs, datasets, plots / "curves.png"))
+        md.extend(_convergence_section(out, runs, info["curves"], datasets, plots / "curves.png"))
         if has_layers:
             md.append("## Layer-wise probes\n")
             md.append(
