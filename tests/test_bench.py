@@ -620,6 +620,32 @@ def test_capacity_answer_best_rung_lowest_loss_and_spearman() -> None:
     assert a["best_baseline"] == {"baseline": "features", "value": 0.6} and a["beats_baselines"]
 
 
+def test_feature_rungs_compare_losses_only_within_one_feature_loss() -> None:
+    """An MSE of ~0.01 and a scaled cosine error of ~0.4 are different objectives:
+    each feature loss is its own group, with its own lowest loss and Spearman rho."""
+    s = _summary(
+        [
+            ("ip", "structure", 0, 0.90, 0.70),
+            ("tied", "feature", 0, 0.011, 0.76),
+            ("linear", "feature", 100, 0.012, 0.21),
+            ("mirror", "feature", 200, 0.010, 0.63),
+            ("tied-sce", "feature", 0, 0.40, 0.75),
+            ("linear-sce", "feature", 100, 0.37, 0.66),
+            ("mirror-sce", "feature", 200, 0.38, 0.60),
+        ]
+    )
+    s["cfg/feature_loss"] = ["mse", "mse", "mse", "mse", "sce", "sce", "sce", np.nan]
+    (a,) = capacity_answers(s)
+    assert set(a["kinds"]) == {"structure", "feature (mse)", "feature (sce)"}
+    assert a["best"]["decoder"] == "tied" and a["best_kind"] == "feature (mse)"
+    mse, sce = a["kinds"]["feature (mse)"], a["kinds"]["feature (sce)"]
+    assert mse["rungs"] == 3 and mse["lowest_loss"]["decoder"] == "mirror"
+    assert sce["rungs"] == 3 and sce["lowest_loss"]["decoder"] == "linear-sce"
+    assert sce["best"]["decoder"] == "tied-sce" and not sce["best_is_lowest_loss"]
+    assert mse["spearman_loss_vs_probe"] == pytest.approx(-0.5)
+    assert sce["spearman_loss_vs_probe"] == pytest.approx(0.5)
+
+
 def test_anchors_file_parses_and_matches_conditions() -> None:
     anchors = read_anchors(REPO / "benchmarks" / "anchors.md")
     cols = {"method", "dataset", "metric", "published", "graphae metric", "graphae row", "source"}

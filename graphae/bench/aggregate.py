@@ -34,6 +34,7 @@ __all__ = [
     "collect",
     "collect_with_references",
     "loss_column",
+    "loss_groups",
     "primary_metric",
     "summarize",
     "write_tables",
@@ -232,6 +233,28 @@ def loss_column(frame: pd.DataFrame) -> str | None:
     return None
 
 
+def loss_groups(frame: pd.DataFrame) -> pd.Series:
+    """Which rows' reconstruction losses are the same quantity, one label per row.
+
+    The decoder kind (``structure``, ``feature``, ``joint``); feature rows also
+    name their feature loss (``feature (mse)``, ``feature (sce)``), since an MSE
+    and a scaled cosine error are different objectives whose values, and lowest
+    values, say nothing about each other.
+
+    Args:
+        frame: Run or summary rows with ``decoder_kind`` (and ``cfg/feature_loss``).
+
+    Returns:
+        The labels, on ``frame``'s index.
+    """
+    kind = frame["decoder_kind"].astype(str)
+    if "cfg/feature_loss" not in frame:
+        return kind
+    loss = frame["cfg/feature_loss"]
+    named = (kind == "feature") & loss.notna()
+    return kind.where(~named, kind + " (" + loss.astype(str) + ")")
+
+
 def _loss_stats(frame: pd.DataFrame, loss_col: str, metric: str) -> dict[str, Any]:
     rho, p = _spearman(frame[loss_col], frame[metric]) if metric in frame else (None, None)
     return {
@@ -291,7 +314,8 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
         if len(ranked) > 1 and metric in ranked:
             r = ranked.iloc[1]
             ans["runner_up"] = {"decoder": r["decoder"], "value": float(r[metric])}
-        for kind, sub in grp.groupby("decoder_kind", sort=False):
+        groups = loss_groups(grp)
+        for kind, sub in grp.groupby(groups, sort=False):
             loss_col = loss_column(sub)
             if loss_col is None:
                 continue
@@ -307,9 +331,7 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
                 info["heldout"] = _loss_stats(sub, "recon/loss", metric)
             ans["kinds"][kind] = info
         best = ans["best"]
-        kind_of_best = (
-            grp.loc[grp["decoder"] == best["decoder"], "decoder_kind"].iloc[0] if best else None
-        )
+        kind_of_best = groups[grp["decoder"] == best["decoder"]].iloc[0] if best else None
         ans["best_kind"] = kind_of_best
         k = ans["kinds"].get(kind_of_best or "", {})
         ans["best_is_lowest_loss"] = k.get("best_is_lowest_loss")

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graphae.bench.aggregate import loss_column, primary_metric, write_tables
+from graphae.bench.aggregate import loss_column, loss_groups, primary_metric, write_tables
 from graphae.bench.anchors import default_anchors_path, match_anchors, read_anchors
 from graphae.bench.curves import (
     LATE_FRACTION,
@@ -53,6 +53,13 @@ _NAMES = {
     "recon/loss": "reconstruction loss",
 }
 _KIND_STYLE = {"structure": ("-", "o"), "feature": ("--", "s"), "joint": (":", "^")}
+
+
+def _base_kind(group: str) -> str:
+    """The decoder kind of a loss group (``"feature (sce)"`` -> ``"feature"``)."""
+    return group.split(" (", 1)[0]
+
+
 _BASELINE_STYLE = {"features": "--", "spectral": ":", "untrained": "-."}
 
 
@@ -129,11 +136,11 @@ def _plot_capacity(summary: pd.DataFrame, datasets: list[str], path: Path) -> No
             for g, ((_enc, _var), grp) in enumerate(groups):
                 color = colors[g % len(colors)]
                 label = _group_label(grp.iloc[0], variants)
-                for kind, sub in grp.groupby("decoder_kind", sort=False):
+                for kind, sub in grp.groupby(loss_groups(grp), sort=False):
                     sub = sub.copy()
                     sub["x"] = _capacity_x(sub, zero_labels)
                     sub = sub.sort_values("x")
-                    ls, marker = _KIND_STYLE.get(kind, ("-", "o"))
+                    ls, marker = _KIND_STYLE.get(_base_kind(kind), ("-", "o"))
                     ax.errorbar(
                         sub["x"],
                         sub[metric],
@@ -232,7 +239,12 @@ def _plot_loss_vs_probe(
     import matplotlib.pyplot as plt
 
     models = summary[summary["kind"] == "model"]
-    kinds = [k for k in ("structure", "feature", "joint") if k in set(models["decoder_kind"])]
+    models = models.assign(loss_group=loss_groups(models))
+    order = {"structure": 0, "feature": 1, "joint": 2}
+    kinds = sorted(
+        {k for k in models["loss_group"] if _base_kind(k) in order},
+        key=lambda k: (order[_base_kind(k)], k),
+    )
     fig, axes = plt.subplots(
         max(len(kinds), 1),
         len(datasets),
@@ -245,7 +257,7 @@ def _plot_loss_vs_probe(
         metric = primary_metric(dm)
         for i, kind in enumerate(kinds):
             ax = axes[i][j]
-            sub = dm[(dm["decoder_kind"] == kind)]
+            sub = dm[dm["loss_group"] == kind]
             loss_col = loss_column(sub) if not sub.empty else None
             if loss_col is None:
                 ax.set_visible(False)
@@ -278,7 +290,9 @@ def _plot_loss_vs_probe(
             where = (
                 "training graph, selected epoch" if loss_col == "recon/train_loss" else "held out"
             )
-            loss_name = {"structure": "pair BCE", "feature": "feature loss"}.get(kind, "total loss")
+            loss_name = {"structure": "pair BCE", "feature": "feature loss"}.get(
+                _base_kind(kind), "total loss"
+            )
             ax.set_xlabel(
                 f"reconstruction loss ({loss_name}, {where}; lower = better fit)", fontsize=8
             )
@@ -789,11 +803,13 @@ def write_report(
     lines = _answer_lines(answers, summary)
     md.extend(lines or ["No finished model runs yet."])
     md.append(
-        "\nReconstruction losses are compared only within a decoder kind. The *training* loss is "
-        "the decoder's own objective on the training graph at the selected epoch (pair BCE for "
-        "structure decoders, MSE or SCE for feature decoders); the *held-out* loss is the pair "
-        "BCE on the test pairs (structure decoders; it also punishes over-confident scores) or "
-        "the feature loss over all nodes (feature decoders)."
+        "\nReconstruction losses are compared only within a decoder kind and, for feature "
+        "decoders, within one feature loss (an MSE and a scaled cosine error say nothing about "
+        "each other). The *training* loss is the decoder's own objective on the training graph "
+        "at the selected epoch (pair BCE for structure decoders, MSE or SCE for feature "
+        "decoders); the *held-out* loss is the pair BCE on the test pairs (structure "
+        "decoders; it also punishes over-confident scores) or the feature loss over all nodes "
+        "(feature decoders)."
     )
     if not summary.empty:
         _plot_capacity(summary, datasets, plots / "capacity.png")
