@@ -31,7 +31,7 @@ from graphae.data.features import input_features
 from graphae.models.build import build_model
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import write_results
+from measure import emit
 
 #: torch.optim.Adam's default epsilon (graphae's optimisers leave it at its default)
 ADAM_EPS: float = inspect.signature(torch.optim.Adam).parameters["eps"].default
@@ -115,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             f" | {r['mean_abs_x']:.2e} | {r['loss']:.2e} | {r['grad_median']:.1e} "
             f"| {r['grad_p90']:.1e} | {r['grad_max']:.1e} | {100 * r['below_eps']:.0f}% |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        write_results(args.out, text, rows)
+    emit(lines, rows, args.out)
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["median_seconds", "sync", "write_results"]
+__all__ = ["emit", "median_seconds", "sync", "write_results"]
 
 
 def sync(device: torch.device) -> None:
@@ -70,3 +70,12 @@ def write_results(out: Path, text: str | None, data: Any) -> None:
     _replace(out.with_suffix(".json"), json.dumps(data, indent=1) + "\n")
     if text is not None:
         _replace(out, text)
+
+
+def emit(lines: list[str], data: Any, out: Path | None) -> None:
+    """Print the Markdown ``lines`` and, when ``out`` is given, write the pair there
+    (:func:`write_results`)."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        write_results(out, text, data)

@@ -45,7 +45,7 @@ from graphae.nn.propagation import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import median_seconds, write_results
+from measure import emit, median_seconds
 
 LAYOUTS = ("sparse", "dense")
 
@@ -229,10 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"The key-sort CSR build gave the coalesce route's matrix on every graph: {same}.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        write_results(args.out, text, rows)
+    emit(lines, rows, args.out)
     return 0
 
 

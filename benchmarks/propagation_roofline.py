@@ -30,7 +30,7 @@ import torch
 from graphae.nn.propagation import Propagation
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import median_seconds, write_results
+from measure import emit, median_seconds
 
 NOMINAL_PEAK_GBS = {"H100": 3350.0, "H200": 4800.0, "A100": 2039.0}
 
@@ -128,10 +128,7 @@ def main() -> None:
             f"{r['max_rel_err_vs_sparse_mm']:.1e} |"
             + (f" {r['nominal_frac_min']:.0%} |" if nominal else "")
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        write_results(args.out, text, rows)
+    emit(lines, rows, args.out)
 
 
 if __name__ == "__main__":

@@ -777,6 +777,12 @@ def test_report_shows_training_curves_and_the_convergence_of_each_rung(tmp_path:
     for dec, res in results.items():
         best = [r["best_epoch"] for r in res]
         late = sum(b > 0.9 * r["epochs_run"] for b, r in zip(best, res, strict=True))
+        aucs = [
+            r["metrics"].get("link/auc", r["metrics"].get("link_ip/auc"))
+            for r in res
+            if "link/auc" in r["metrics"] or "link_ip/auc" in r["metrics"]
+        ]
+        chance = f"{sum(a <= 0.55 for a in aucs)} of {len(aucs)}" if aucs else "—"
         # the validation AUC gained in the last tenth (epoch 5 of 5) over the best before it
         gain = np.mean(
             [
@@ -786,7 +792,7 @@ def test_report_shows_training_curves_and_the_convergence_of_each_rung(tmp_path:
         )
         row = (
             f"| gcn + **{dec}** | 2 | 5 | {np.mean(best):.0f} ({min(best)}–{max(best)}) "
-            f"| {late} of 2 | {gain:.4f} |"
+            f"| {late} of 2 | {chance} | {gain:.4f} |"
         )
         assert row in report
 
@@ -798,6 +804,40 @@ def test_report_shows_training_curves_and_the_convergence_of_each_rung(tmp_path:
     assert "## Convergence" in report and "curves.png" not in report
     assert "gained in the last" not in report
     assert not (quiet / "tables" / "curves.csv").exists()
+
+
+def test_convergence_table_counts_the_seeds_left_at_chance() -> None:
+    """A seed whose kept epoch scores link AUC <= 0.55 (a collapsed embedding) is
+    counted per configuration; late bests are counted against each run's own epochs."""
+    from graphae.bench.curves import convergence_table
+
+    runs = pd.DataFrame(
+        {
+            "kind": "model",
+            "dataset": "D",
+            "encoder": "gcn",
+            "decoder": [
+                "distance",
+                "distance",
+                "inner_product",
+                "inner_product",
+                "linear",
+                "linear",
+            ],
+            "variant": "plain",
+            "seed": [0, 1, 0, 1, 0, 1],
+            "best_epoch": [115, 6, 1990, 1500, 300, 157],
+            "epochs_run": [315, 206, 2000, 2000, 300, 300],
+            "link/auc": [0.73, 0.501, 0.97, 0.55, np.nan, np.nan],
+            "link_ip/auc": [np.nan, np.nan, np.nan, np.nan, 0.501, 0.66],
+        }
+    )
+    table = convergence_table(runs, "D")
+    assert "seeds at chance (link AUC ≤ 0.55)" in table
+    assert "| gcn + **distance** | 2 | 260 | 60 (6–115) | 0 of 2 | 1 of 2 |" in table
+    assert "| gcn + **inner_product** | 2 | 2000 | 1745 (1500–1990) | 1 of 2 | 1 of 2 |" in table
+    # a feature decoder has no pair decoder: the inner product of its z is what is scored
+    assert "| gcn + **linear** | 2 | 300 | 228 (157–300) | 1 of 2 | 1 of 2 |" in table
 
 
 def test_late_gain_is_the_rise_of_the_best_score_in_the_last_tenth() -> None:

@@ -279,3 +279,39 @@ def test_results_pair_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
     assert out.read_text() == "# first\n"
     assert json.loads(out.with_suffix(".json").read_text()) == [{"ms": 1.5}]
     assert sorted(p.name for p in out.parent.iterdir()) == ["speed.json", "speed.md"]
+
+
+def test_distance_collapse_pair_statistics_exact_on_a_tiny_embedding() -> None:
+    """benchmarks/distance_collapse.py's measures on 4 hand-placed nodes: the positive
+    pair (0, 1) is farther apart than both negatives, so the distance ranks it last; the
+    norm grows with the degree."""
+    import torch
+
+    tool = load_script("distance_collapse")
+    z = torch.tensor([[2.0, 0.0], [0.0, 2.0], [0.5, 0.0], [0.0, 0.5]])
+    deg = torch.tensor([3.0, 3.0, 1.0, 2.0])
+    pos = torch.tensor([[0], [1]])
+    neg = torch.tensor([[2, 0], [3, 2]])  # pairs (2, 3) and (0, 2)
+    row = tool.pair_stats(z, deg, pos, neg)
+    assert row["d2_pos"] == pytest.approx(8.0)
+    assert row["d2_neg"] == pytest.approx((0.5 + 2.25) / 2)
+    assert row["auc_distance_init"] == pytest.approx(0.0)
+    assert row["auc_inner_product_init"] == pytest.approx(0.25)  # 0 vs (0, 1): a tie, a loss
+    # average ranks: degree (3.5, 3.5, 1, 2), norm (3.5, 3.5, 1.5, 1.5)
+    assert row["spearman_degree_norm"] == pytest.approx(4 / 18**0.5)
+    assert row["degree_pos_ends"] == pytest.approx(3.0)
+    assert row["degree_neg_ends"] == pytest.approx((1 + 2 + 3 + 1) / 4)
+
+
+def test_distance_collapse_reads_the_initial_embeddings_of_a_run(data_root: Path) -> None:
+    """The script's whole path on Cora: the configuration rebuilt at its initial weights;
+    edges end at higher-degree nodes than uniform negatives."""
+    import dataclasses
+
+    from graphae.config import RunConfig
+
+    tool = load_script("distance_collapse")
+    cfg = RunConfig(dataset="Cora", decoder="distance", seed=0, epochs=5, data_root=str(data_root))
+    row = tool.initial_row(dataclasses.asdict(cfg), str(data_root))
+    assert row["degree_pos_ends"] > 1.5 * row["degree_neg_ends"]
+    assert row["d2_pos"] > 0 and row["d2_neg"] > 0

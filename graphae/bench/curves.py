@@ -22,6 +22,7 @@ import pandas as pd
 from graphae.bench.aggregate import GROUP_KEYS
 
 __all__ = [
+    "CHANCE_AUC",
     "LATE_FRACTION",
     "convergence_table",
     "curve_metric",
@@ -32,6 +33,11 @@ __all__ = [
 
 #: A best epoch after this fraction of the epochs run counts as "late".
 LATE_FRACTION = 0.9
+
+#: A run whose link AUC at its kept epoch (test pairs; the inner product of z for the
+#: feature decoders) is at most this learned nothing the pairs can tell: its
+#: embeddings collapsed or never left their start.
+CHANCE_AUC = 0.55
 
 #: Configuration columns of a curve row (GROUP_KEYS without the baseline ones).
 _KEYS = [k for k in GROUP_KEYS if k not in ("kind", "baseline")]
@@ -91,8 +97,21 @@ def late_gain(history: pd.DataFrame, metric: str) -> float | None:
     return max(0.0, float(late.max() - early.max()))
 
 
+def _link_auc(runs: pd.DataFrame) -> pd.Series | None:
+    """Each run's link AUC on the test pairs at its kept epoch: its decoder's, or for a
+    feature decoder (no pair decoder) the inner product of z's; ``None`` when no run has one."""
+    cols = [c for c in ("link/auc", "link_ip/auc") if c in runs]
+    if not cols:
+        return None
+    auc = runs[cols[0]]
+    for c in cols[1:]:
+        auc = auc.fillna(runs[c])
+    return auc if auc.notna().any() else None
+
+
 def convergence_table(runs: pd.DataFrame, dataset: str, curves: pd.DataFrame | None = None) -> str:
-    """Markdown: per model configuration, epochs run, best epoch and late-best seeds.
+    """Markdown: per model configuration, epochs run, best epoch, late-best seeds and
+    seeds at chance (link AUC at the kept epoch ``<= CHANCE_AUC``).
 
     Args:
         runs: The run table.
@@ -115,13 +134,16 @@ def convergence_table(runs: pd.DataFrame, dataset: str, curves: pd.DataFrame | N
         else pd.DataFrame()
     )
     metric = curve_metric(dc) if not dc.empty else None
+    auc = _link_auc(dm)
     head = (
         "| configuration | seeds | epochs run (mean) | best epoch (mean, min–max) "
         f"| seeds with a late best (after {LATE_FRACTION:.0%} of their epochs) |"
     )
+    if auc is not None:
+        head += f" seeds at chance (link AUC ≤ {CHANCE_AUC}) |"
     lines = [
         head + (f" {metric} gained in the last {1 - LATE_FRACTION:.0%} (mean) |" if metric else ""),
-        "|---|---|---|---|---|" + ("---|" if metric else ""),
+        "|---|---|---|---|---|" + ("---|" if auc is not None else "") + ("---|" if metric else ""),
     ]
     variants = dm["variant"].nunique()
     for (enc, dec, var), g in dm.groupby(["encoder", "decoder", "variant"], sort=False):
@@ -132,6 +154,10 @@ def convergence_table(runs: pd.DataFrame, dataset: str, curves: pd.DataFrame | N
             f"| {name} | {len(g)} | {ran.mean():.0f} | {best.mean():.0f} "
             f"({best.min():.0f}–{best.max():.0f}) | {late} of {len(g)} |"
         )
+        if auc is not None:
+            scored = auc[g.index].dropna()
+            at_chance = int((scored <= CHANCE_AUC).sum())
+            line += f" {at_chance} of {len(scored)} |" if len(scored) else " — |"
         if metric:
             mine = dc[(dc["encoder"] == enc) & (dc["decoder"] == dec) & (dc["variant"] == var)]
             gains = [late_gain(h, metric) for _, h in mine.groupby("seed")]
