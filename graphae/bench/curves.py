@@ -116,8 +116,9 @@ def convergence_table(runs: pd.DataFrame, dataset: str, curves: pd.DataFrame | N
     Args:
         runs: The run table.
         dataset: Its ``dataset`` value to tabulate.
-        curves: The per-seed curve rows (``collect``'s ``info["curves"]``), for a column with the mean
-            :func:`late_gain` of the validation score where histories were kept.
+        curves: The per-seed curve rows (``collect``'s ``info["curves"]``), for a
+            column with the mean :func:`late_gain` of the validation score where
+            histories were kept.
 
     Returns:
         The table, or ``""`` without model runs of ``dataset``.
