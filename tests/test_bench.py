@@ -774,6 +774,7 @@ def test_report_shows_training_curves_and_the_convergence_of_each_rung(tmp_path:
     report = (out / "report.md").read_text()
     assert (out / "plots" / "curves.png").stat().st_size > 5000
     assert "## Convergence" in report and "plots/curves.png" in report
+    assert "A seed at chance (link AUC on the test pairs ≤ 0.55" in report
     for dec, res in results.items():
         best = [r["best_epoch"] for r in res]
         late = sum(b > 0.9 * r["epochs_run"] for b, r in zip(best, res, strict=True))

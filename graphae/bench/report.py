@@ -34,6 +34,7 @@ import pandas as pd
 from graphae.bench.aggregate import loss_column, loss_groups, primary_metric, write_tables
 from graphae.bench.anchors import default_anchors_path, match_anchors, read_anchors
 from graphae.bench.curves import (
+    CHANCE_AUC,
     LATE_FRACTION,
     convergence_table,
     mean_curves,
@@ -704,7 +705,10 @@ def _convergence_section(
         "with the best score of its selection rule (the validation link AUC or official "
         "metric; the lowest training loss for rungs selected by loss). A seed whose best "
         f"epoch came after {LATE_FRACTION:.0%} of the epochs it ran was still improving by "
-        "that rule when it stopped: a longer budget could change its row.\n"
+        "that rule when it stopped: a longer budget could change its row. A seed at "
+        f"chance (link AUC on the test pairs ≤ {CHANCE_AUC} at its kept epoch; the inner "
+        "product of z for the feature decoders) learned nothing the pairs can tell: its "
+        "embedding collapsed or never left its start.\n"
     )
     if plot_curves(curves, datasets, path):
         md.append(
