@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["emit", "median_seconds", "sync", "write_results"]
+__all__ = ["emit", "median_seconds", "sync", "timed_seconds", "write_results"]
 
 
 def sync(device: torch.device) -> None:
@@ -26,8 +26,36 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def timed_seconds(
+    fn: Callable[[], Any], device: torch.device, repeat: int, warmup: int = 1
+) -> list[float]:
+    """Wall seconds of each of ``repeat`` synchronised calls of ``fn()``, after ``warmup``
+    untimed ones.
+
+    Args:
+        fn: The work to time.
+        device: Where it runs (CUDA calls are synchronised before and after each).
+        repeat: Timed calls (at least 1).
+        warmup: Untimed calls first (caches, allocator, lazy initialisation).
+
+    Returns:
+        One duration per timed call, in call order.
+    """
+    for _ in range(max(0, warmup)):
+        fn()
+    sync(device)
+    times = []
+    for _ in range(max(1, repeat)):
+        t = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t)
+    return times
+
+
 def median_seconds(fn: Callable[[], Any], device: torch.device, repeat: int) -> float:
-    """Median wall seconds of ``fn()`` over ``repeat`` synchronised calls, after one warm-up.
+    """Median wall seconds of ``fn()`` over ``repeat`` synchronised calls, after one warm-up
+    (:func:`timed_seconds`).
 
     Args:
         fn: The work to time.
@@ -37,15 +65,7 @@ def median_seconds(fn: Callable[[], Any], device: torch.device, repeat: int) -> 
     Returns:
         The median, in seconds.
     """
-    fn()
-    sync(device)
-    times = []
-    for _ in range(max(1, repeat)):
-        t = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(timed_seconds(fn, device, repeat))
 
 
 def _replace(path: Path, text: str) -> None:

@@ -30,6 +30,9 @@ from typing import Any
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import sync
+
 REPO = Path(__file__).resolve().parents[1]
 SPEC = REPO / "benchmarks" / "configs" / "refined-gae-ddi.yaml"
 
@@ -99,18 +102,14 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
             clip_gradients(g, cfg.grad_clip)
         opt.step()
 
-    def sync() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
     step(batches[0][0])  # warm-up (caches, allocator)
-    sync()
+    sync(device)
     times, cpu = [], []
     load = [os.getloadavg()[0]]
     for pos, _ in batches[1 : 1 + steps]:
         t, c = time.perf_counter(), time.process_time()
         step(pos)
-        sync()
+        sync(device)
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     load.append(os.getloadavg()[0])
@@ -120,7 +119,7 @@ def time_steps(cfg: Any, steps: int, data_root: str | None) -> dict[str, Any]:
         z = model.encode(x, sp.mp_edge_index, sp.mp_edge_weight)
         score_pairs(model, z, sp.val_pos, sp.mp_edge_index)
         score_pairs(model, z, sp.val_neg, sp.mp_edge_index)
-    sync()
+    sync(device)
     val = time.perf_counter() - t
     per_step = sum(times) / len(times)
     return {

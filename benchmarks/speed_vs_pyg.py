@@ -36,6 +36,9 @@ from graphae.models.build import set_feature_matmul
 from graphae.nn.decoders import InnerProductDecoder
 from graphae.nn.encoders import GCNEncoder
 
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import timed_seconds
+
 
 class PyGEncoder(torch.nn.Module):
     """PyG's example encoder: GCNConv -> ReLU -> GCNConv (``cached``: normalise once)."""
@@ -269,16 +272,7 @@ def device_rows(
                     torch.cuda.empty_cache()
                     torch.cuda.reset_peak_memory_stats(device)
                 r = Runner(kind, graph, split, 0, device)
-                times = []
-                for i in range(n_warm + n_epochs):
-                    if device.type == "cuda":
-                        torch.cuda.synchronize(device)
-                    t = time.perf_counter()
-                    r.epoch()
-                    if device.type == "cuda":
-                        torch.cuda.synchronize(device)
-                    if i >= n_warm:
-                        times.append(time.perf_counter() - t)
+                times = timed_seconds(r.epoch, device, n_epochs, warmup=n_warm)
                 row[f"{kind}_ms"] = 1000 * statistics.median(times)
                 row[f"{kind}_epochs"] = len(times)
                 if device.type == "cuda":

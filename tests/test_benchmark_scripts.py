@@ -281,6 +281,29 @@ def test_results_pair_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.parent.iterdir()) == ["speed.json", "speed.md"]
 
 
+def test_timed_seconds_runs_the_warmup_untimed_and_times_each_call() -> None:
+    """benchmarks/measure.py: ``warmup`` calls first, then one duration per timed call;
+    a call that sleeps longer shows as the longer duration, in call order."""
+    import time
+
+    import torch
+
+    measure = load_script("measure")
+    calls: list[int] = []
+
+    def work() -> None:
+        calls.append(len(calls))
+        if len(calls) == 4:  # the second timed call
+            time.sleep(0.05)
+
+    times = measure.timed_seconds(work, torch.device("cpu"), repeat=3, warmup=2)
+    assert calls == [0, 1, 2, 3, 4] and len(times) == 3
+    assert times[1] >= 0.05 and times[1] == max(times)
+    calls.clear()
+    assert measure.median_seconds(work, torch.device("cpu"), repeat=3) < 0.05
+    assert len(calls) == 4  # one warm-up; the sleeping call (the fourth) is the slowest
+
+
 def test_distance_collapse_pair_statistics_exact_on_a_tiny_embedding() -> None:
     """benchmarks/distance_collapse.py's measures on 4 hand-placed nodes: the positive
     pair (0, 1) is farther apart than both negatives, so the distance ranks it last; the
