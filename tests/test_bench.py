@@ -146,6 +146,8 @@ def test_report_draws_reference_rows_from_another_sweep(tmp_path: Path, capsys) 
     assert runs["source"].fillna("").tolist().count("") == 2
     report = (ladder / "report.md").read_text()
     assert f"Reference rows: 1 finished model runs from the sweep `{ssl}`" in report
+    assert "- 2 trained runs, 0 baseline runs;" in report  # the sweep's own
+    assert "- Reference runs (not counted above): 1," in report
     assert f"graphae report {ladder} --references {ssl}" in report
     assert "Against the contrastive references" in report and "(dgi," in report
     # without the reference the rows are gone again
@@ -156,6 +158,39 @@ def test_report_draws_reference_rows_from_another_sweep(tmp_path: Path, capsys) 
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "reference" in err and "holds no runs/ folder" in err and err.count("\n") == 1
+
+
+def test_references_never_average_into_the_sweeps_own_rows(tmp_path: Path) -> None:
+    """A folder given as its own reference adds nothing (same run ids); another sweep
+    with the same labels (here: other epochs) is refused rather than averaged in."""
+    from graphae.bench.aggregate import collect_with_references
+
+    ladder = tmp_path / "ladder"
+    run_sweep(tiny_spec(baselines=[]), ladder, progress=False)
+    runs, _, info = collect_with_references(ladder, [ladder])
+    assert len(runs) == 2 and info["references"][0]["runs"] == 0
+    assert len(info["curves"]) == 10  # 2 runs x 5 epochs, not twice
+    other = tmp_path / "other"
+    train = {**TINY["train"], "epochs": 3}
+    run_sweep(tiny_spec(name="other", baselines=[], train=train), other, progress=False)
+    with pytest.raises(GraphaeError, match="labelled like the sweep's own"):
+        collect_with_references(ladder, [other])
+
+
+def test_two_runs_with_one_label_and_seed_are_refused_not_averaged(tmp_path: Path) -> None:
+    """Without sweep.json every run folder is read: a run of an older spec version with
+    the same labels and seed would become a second "seed" of the row."""
+    from graphae.bench.aggregate import collect
+
+    out = tmp_path / "sweep"
+    run_sweep(tiny_spec(decoders=["inner_product"], baselines=[]), out, progress=False)
+    train = {**TINY["train"], "epochs": 3}
+    run_sweep(tiny_spec(decoders=["inner_product"], baselines=[], train=train), out, progress=False)
+    assert len(collect(out)[0]) == 1  # sweep.json lists the current version's run
+    (out / "sweep.json").unlink()
+    with pytest.raises(GraphaeError, match="share their labels and seed") as e:
+        collect(out)
+    assert "--max-runs 0" in str(e.value)
 
 
 # ---------------------------------------------------------------- resume and failures
@@ -618,6 +653,74 @@ def test_capacity_answer_best_rung_lowest_loss_and_spearman() -> None:
     assert not st["best_is_lowest_loss"]
     assert st["spearman_loss_vs_probe"] == pytest.approx(0.8)  # lower loss, worse probe
     assert a["best_baseline"] == {"baseline": "features", "value": 0.6} and a["beats_baselines"]
+
+
+def test_runner_up_is_another_rung_when_the_best_mean_is_tied() -> None:
+    """Two rungs tied at the top: the best is one of them and the runner-up the other
+    (a separate sort could name the best rung twice)."""
+    rows = [(f"r{i}", "structure", i, 0.5, 0.70 + 0.001 * i) for i in range(16)]
+    rows += [("a", "structure", 0, 0.5, 0.9), ("b", "structure", 0, 0.5, 0.9)]
+    (a,) = capacity_answers(_summary(rows))
+    assert {a["best"]["decoder"], a["runner_up"]["decoder"]} == {"a", "b"}
+    assert a["runner_up"]["value"] == pytest.approx(0.9)
+
+
+def test_answer_says_when_rungs_ran_different_seeds_and_losses_are_within_noise() -> None:
+    from graphae.bench.report import _answer_lines, _fmt_loss
+
+    s = _summary(
+        [
+            ("ip", "structure", 0, 0.9, 0.70),
+            ("tied", "feature", 0, 0.010913, 0.76),
+            ("mirror", "feature", 200, 0.010862, 0.63),
+        ]
+    )
+    s["recon/loss_std"] = [0.01, 0.000040, 0.000043, np.nan]
+    s["seeds"] = ["0,1,2,3", "0,1,2,3", "0,1,2", ""]
+    s.loc[2, "n"] = 3
+    s.loc[:2, "n"] = [4, 4, 3]
+    (a,) = capacity_answers(s)
+    assert a["seeds"] == {"min": 3, "max": 4, "same_sets": False}
+    f = a["kinds"]["feature"]
+    assert f["lowest_loss"]["decoder"] == "mirror" and f["best"]["decoder"] == "tied"
+    assert f["loss_of_best"] == {"decoder": "tied", "value": 0.010913, "std": 0.00004}
+    assert f["lowest_loss_within_std"] is False  # gap 5.1e-5 > 4.3e-5
+    (line,) = _answer_lines([a], s)
+    assert "The rungs ran 3–4 seeds" in line and "not paired comparisons" in line
+    assert "mirror's (0.01086 ± 0.00004)" in line and "within one standard" not in line
+    s.loc[2, "recon/loss_std"] = 0.00006
+    (line,) = _answer_lines(capacity_answers(s), s)
+    assert "though its loss (0.01091 ± 0.00004) is within one standard deviation" in line
+    assert _fmt_loss(0.3706, 0.0021) == "0.3706 ± 0.0021"
+    assert _fmt_loss(2.9213, 0.6752) == "2.921 ± 0.675"
+    assert _fmt_loss(float("nan")) == "—"
+
+
+def test_layer_table_puts_each_layer_under_its_name_and_marks_an_early_z() -> None:
+    """A one-layer model's z (encoder.1) sits in the encoder.1 column, marked (z); a
+    model without layer probes is named under the table."""
+    from graphae.bench.report import _layers_table
+
+    def rec(dec: str, pos: int, name: str, acc: float) -> dict[str, Any]:
+        return {
+            "kind": "model", "dataset": "D", "encoder": "gcn", "decoder": dec,
+            "variant": "plain", "baseline": "", "position": pos, "part": "encoder",
+            "name": name, "probe/node_accuracy": acc,
+        }  # fmt: skip
+
+    layers = pd.DataFrame(
+        [
+            rec("ip", 1, "encoder.1", 0.61),
+            rec("ip", 2, "encoder.2 (z)", 0.72),
+            rec("dgi", 1, "encoder.1 (z)", 0.81),
+        ]
+    )
+    summary = _summary([("ip", "structure", 0, 0.9, 0.7), ("tied", "feature", 0, 0.01, 0.8)])
+    table = _layers_table(layers, "D", summary)
+    assert "| configuration | encoder.1 | encoder.2 = z |" in table
+    assert "| ip / plain | 0.610 | 0.720 |" in table
+    assert "| dgi / plain | 0.810 (z) |  |" in table
+    assert "Not probed layer-wise (their runs have no layers.json): tied / plain." in table
 
 
 def test_feature_rungs_compare_losses_only_within_one_feature_loss() -> None:

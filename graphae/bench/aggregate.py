@@ -8,8 +8,10 @@ Tables written by :func:`write_tables` under ``OUT/tables/``:
   validation epoch, ``val/...`` beside them), ``params/*``, ``time/*``,
   ``memory/peak_rss_mb``, ``device`` and its configuration as ``cfg/<field>``.
 * ``summary.csv`` / ``summary.json`` — one row per configuration (the runs that
-  differ only by seed): ``n`` seeds, the mean of each numeric column under its
-  own name and the sample standard deviation as ``<column>_std``.
+  differ only by seed): ``n`` seeds and their list ``seeds`` ("0,1,2"), the
+  mean of each numeric column under its own name and the sample standard
+  deviation as ``<column>_std``. Two runs with the same labels and seed are
+  refused, not averaged (:func:`collect`).
 * ``layers.csv`` — one row per run and layer of the layer-wise probes, and
   ``layers_summary.csv``, their means over seeds.
 * ``answers.json`` — :func:`capacity_answers`.
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from graphae.bench.runner import SWEEP, read_failures
+from graphae.bench.stats import spearman
 from graphae.errors import GraphaeError
 
 __all__ = [
@@ -130,6 +133,7 @@ def collect(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]
         latest[f["run_id"]] = f.get("error", "")
     failures = {k: v for k, v in latest.items() if k in missing}
     runs = pd.DataFrame(rows)
+    _refuse_duplicate_seeds(runs, out, listed_by_sweep=bool(info.get("runs")))
     layers = pd.DataFrame(layer_rows)
     return (
         runs,
@@ -141,6 +145,36 @@ def collect(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]
             "failures": failures,
             "curves": pd.DataFrame(curve_rows),
         },
+    )
+
+
+def _refuse_duplicate_seeds(runs: pd.DataFrame, out: Path, listed_by_sweep: bool) -> None:
+    """Two runs with the same labels and seed would be averaged as two seeds of one row.
+
+    That happens when a folder without ``sweep.json`` holds runs of more than one
+    version of its spec (every run folder is read then), or a sweep lists two
+    configurations under one label.
+
+    Raises:
+        GraphaeError: Naming the first clash and what to do.
+    """
+    if runs.empty:
+        return
+    keys = [k for k in [*GROUP_KEYS, "seed"] if k in runs.columns]
+    dup = runs[runs.duplicated(keys, keep=False)]
+    if dup.empty:
+        return
+    first = dup.groupby(keys, sort=False, dropna=False)["run_id"].apply(list).iloc[0]
+    if listed_by_sweep:
+        fix = "give each configuration of the spec its own decoder label or variant name"
+    else:
+        fix = (
+            f"{out} has no {SWEEP}, so every run folder was read; list the spec's current "
+            f"runs with `graphae bench SPEC --out {out} --max-runs 0` (it runs nothing)"
+        )
+    raise GraphaeError(
+        f"{len(dup)} runs in {out} share their labels and seed with another run, e.g. "
+        f"{', '.join(first)}: they would be averaged as seeds of one row; {fix}"
     )
 
 
@@ -179,6 +213,8 @@ def summarize(runs: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame
     mean = g[numeric].mean()
     std = g[numeric].std(ddof=1).add_suffix("_std")
     parts = [g.size().rename("n"), g["order"].min(), mean, std]
+    if "seed" in runs.columns:
+        parts.append(g["seed"].agg(_seed_list).rename("seeds"))
     extra = [c for c in ("best_epoch", "epochs_run") if c in runs.columns]
     if extra:
         parts.append(g[extra].mean())
@@ -186,6 +222,11 @@ def summarize(runs: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame
         parts.append(g[first].first())
     out = pd.concat(parts, axis=1).reset_index().sort_values("order", kind="stable")
     return out.reset_index(drop=True)
+
+
+def _seed_list(seeds: pd.Series) -> str:
+    """The seeds of one configuration, sorted: ``"0,1,2"``."""
+    return ",".join(str(v) for v in sorted(seeds.dropna().unique()))
 
 
 def primary_metric(frame: pd.DataFrame) -> str:
@@ -196,14 +237,10 @@ def primary_metric(frame: pd.DataFrame) -> str:
     return "probe/link_auc"
 
 
-def _spearman(a: pd.Series, b: pd.Series) -> tuple[float | None, float | None]:
+def _spearman(a: pd.Series, b: pd.Series) -> tuple[float | None, float | None, str | None]:
     ok = a.notna() & b.notna()
-    if ok.sum() < 3 or a[ok].nunique() < 2 or b[ok].nunique() < 2:
-        return None, None
-    from scipy.stats import spearmanr
-
-    res = spearmanr(a[ok], b[ok])
-    return float(res.statistic), float(res.pvalue)
+    res = spearman(a[ok].to_numpy(), b[ok].to_numpy())
+    return (None, None, None) if res is None else (res.rho, res.p, res.method)
 
 
 def _pick(frame: pd.DataFrame, col: str, lowest: bool = False) -> dict[str, Any] | None:
@@ -256,25 +293,53 @@ def loss_groups(frame: pd.DataFrame) -> pd.Series:
 
 
 def _loss_stats(frame: pd.DataFrame, loss_col: str, metric: str) -> dict[str, Any]:
-    rho, p = _spearman(frame[loss_col], frame[metric]) if metric in frame else (None, None)
+    rho, p, method = (
+        _spearman(frame[loss_col], frame[metric]) if metric in frame else (None, None, None)
+    )
     return {
         "loss": loss_col,
         "lowest_loss": _pick(frame, loss_col, lowest=True),
         "spearman_loss_vs_probe": rho,
         "spearman_p": p,
+        "spearman_p_method": method,
     }
+
+
+def _value_of(frame: pd.DataFrame, decoder: str, col: str) -> dict[str, Any] | None:
+    """``col``'s mean and std in the row of ``decoder`` (the first such row)."""
+    rows = frame[frame["decoder"] == decoder]
+    if rows.empty or col not in rows or pd.isna(rows[col].iloc[0]):
+        return None
+    std = rows[f"{col}_std"].iloc[0] if f"{col}_std" in rows else None
+    return {
+        "decoder": decoder,
+        "value": float(rows[col].iloc[0]),
+        "std": None if std is None or pd.isna(std) else float(std),
+    }
+
+
+def _within_std(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Whether two means are closer than the larger of their stds."""
+    if a is None or b is None:
+        return False
+    stds = [v for v in (a.get("std"), b.get("std")) if v is not None]
+    return bool(stds and abs(a["value"] - b["value"]) < max(stds))
 
 
 def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
     """The capacity question, answered from the data for each dataset × encoder × variant.
 
     For each group of decoder rungs: the rung with the best mean probe score
-    (``probe/node_accuracy``, or ``probe/link_auc`` on unlabelled graphs), the
-    rung validation would pick (best ``val/probe/node_accuracy``), the rung with
-    the lowest reconstruction loss within each decoder kind (structure BCE and
-    feature loss are different quantities and are never compared), Spearman's
-    ρ between reconstruction loss and probe score across the rungs of a kind,
-    and the best baseline of the dataset.
+    (``probe/node_accuracy``, or ``probe/link_auc`` on unlabelled graphs) and the
+    best of the others (``runner_up``), the rung validation would pick (best
+    ``val/probe/node_accuracy``), the rung with the lowest reconstruction loss
+    within each loss group (:func:`loss_groups`; structure BCE and feature loss
+    are different quantities and are never compared), whether the best rung's
+    loss is within one std of that lowest one, Spearman's ρ between
+    reconstruction loss and probe score across the rungs of a group with its
+    permutation p-value (:func:`graphae.bench.stats.spearman`), the seed counts
+    (``seeds``: ``min``, ``max``, ``same_sets``) and the best baseline of the
+    dataset.
 
     Self-supervised rows (``decoder_kind == "contrastive"``: DGI, GRACE, BGRL)
     are not rungs: each group's ``contrastive`` entry says whether its best
@@ -310,10 +375,16 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
             "link_probe_best": _pick(grp, "probe/link_auc"),
             "kinds": {},
         }
-        ranked = grp.sort_values(metric, ascending=False) if metric in grp else grp
-        if len(ranked) > 1 and metric in ranked:
-            r = ranked.iloc[1]
-            ans["runner_up"] = {"decoder": r["decoder"], "value": float(r[metric])}
+        if ans["best"] is not None and len(grp) > 1:
+            # the best value among the other rows: a sort could put a tied row first
+            ans["runner_up"] = _pick(grp.drop(index=grp[metric].idxmax()), metric)
+        if "seeds" in grp:
+            counts = grp["n"].astype(int)
+            ans["seeds"] = {
+                "min": int(counts.min()),
+                "max": int(counts.max()),
+                "same_sets": bool(grp["seeds"].nunique() == 1),
+            }
         groups = loss_groups(grp)
         for kind, sub in grp.groupby(groups, sort=False):
             loss_col = loss_column(sub)
@@ -327,6 +398,11 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
                 and info["best"]
                 and info["lowest_loss"]["decoder"] == info["best"]["decoder"]
             )
+            if info["best"] is not None:
+                info["loss_of_best"] = _value_of(sub, info["best"]["decoder"], loss_col)
+                info["lowest_loss_within_std"] = _within_std(
+                    info["loss_of_best"], info["lowest_loss"]
+                )
             if loss_col != "recon/loss" and "recon/loss" in sub and sub["recon/loss"].notna().any():
                 info["heldout"] = _loss_stats(sub, "recon/loss", metric)
             ans["kinds"][kind] = info
@@ -366,8 +442,7 @@ def _versus_contrastive(ans: dict[str, Any], cl: pd.DataFrame, metric: str) -> d
             out[f"rung_beats_{key}"] = None
             continue
         out[f"rung_beats_{key}"] = bool(best["value"] > ref["value"])
-        stds = [v for v in (best.get("std"), ref.get("std")) if v is not None]
-        out[f"{key}_within_std"] = bool(stds and abs(best["value"] - ref["value"]) < max(stds))
+        out[f"{key}_within_std"] = _within_std(best, ref)
     return out
 
 
@@ -398,7 +473,8 @@ def collect_with_references(
     self-supervised rows, too costly to sit inside the ladder's budget); its
     model runs join the tables as if they were the sweep's own, after them, with
     ``source`` naming their folder (the sweep's own runs have ``source`` "").
-    Its baselines are left out (the sweep has its own).
+    Its baselines are left out (the sweep has its own), and so are runs the sweep
+    itself holds (the same run id: a folder given as its own reference).
 
     Args:
         out: The sweep folder.
@@ -409,7 +485,8 @@ def collect_with_references(
         "missing"}`` per reference.
 
     Raises:
-        GraphaeError: When a reference is not a sweep folder.
+        GraphaeError: When a reference is not a sweep folder, or its model rows carry
+            the labels of the sweep's own rows (they would be averaged into them).
     """
     runs, layers, info = collect(out)
     runs = runs.assign(source="") if not runs.empty else runs
@@ -422,18 +499,43 @@ def collect_with_references(
             )
         r_runs, r_layers, r_info = collect(ref)
         if not r_runs.empty:
-            keep = r_runs["kind"] == "model"
+            own = set(runs["run_id"]) if not runs.empty else set()
+            keep = (r_runs["kind"] == "model") & ~r_runs["run_id"].isin(own)
+            _refuse_label_clash(runs, r_runs[keep], ref)
             offset = int(runs["order"].max()) + 1 if not runs.empty else 0
-            r_runs = r_runs[keep].assign(order=r_runs["order"] + offset, source=str(ref))
+            r_runs = r_runs[keep]
+            r_runs = r_runs.assign(order=r_runs["order"] + offset, source=str(ref))
             runs = pd.concat([runs, r_runs], ignore_index=True)
+            kept = set(r_runs["run_id"])
             if not r_layers.empty:
-                r_layers = r_layers[r_layers["kind"] == "model"]
+                r_layers = r_layers[r_layers["run_id"].isin(kept)]
                 r_layers = r_layers.assign(order=r_layers["order"] + offset)
                 layers = pd.concat([layers, r_layers], ignore_index=True)
+            r_curves = r_info["curves"]
+            if not r_curves.empty:
+                r_curves = r_curves[r_curves["run_id"].isin(kept)]
+                info["curves"] = pd.concat([info["curves"], r_curves], ignore_index=True)
         info["references"].append(
             {"folder": str(ref), "runs": len(r_runs), "missing": len(r_info["missing"])}
         )
     return runs, layers, info
+
+
+def _refuse_label_clash(runs: pd.DataFrame, ref_runs: pd.DataFrame, ref: Path) -> None:
+    """A reference row with a sweep row's labels would be averaged into that row."""
+    if runs.empty or ref_runs.empty:
+        return
+    keys = [k for k in GROUP_KEYS if k in runs.columns and k in ref_runs.columns]
+    clash = ref_runs.merge(runs[keys].drop_duplicates(), on=keys, how="inner")
+    if clash.empty:
+        return
+    r = clash.iloc[0]
+    raise GraphaeError(
+        f"reference {ref} has runs labelled like the sweep's own ({r['dataset']}, "
+        f"{r['encoder']} + {r['decoder']} / {r['variant']}, e.g. {r['run_id']}): they "
+        "would be averaged into the sweep's rows; give a sweep of other decoders or "
+        "objectives as a reference"
+    )
 
 
 def write_tables(

@@ -41,6 +41,7 @@ from graphae.bench.curves import (
     plot_curves,
 )
 from graphae.bench.spec import HEURISTIC_BASELINES
+from graphae.bench.stats import EXACT_MAX_N, PERMUTATION_DRAWS
 
 __all__ = ["write_report"]
 
@@ -71,6 +72,19 @@ def _fmt(mean: Any, std: Any = None, scale: float = 1.0, digits: int = 3) -> str
     if std is not None and not (isinstance(std, float) and math.isnan(std)):
         s += f" ± {scale * float(std):.{digits}f}"
     return s
+
+
+def _fmt_loss(mean: Any, std: Any = None, significant: int = 4) -> str:
+    """A loss to ``significant`` digits, its std to the same decimals.
+
+    Losses span 0.008 (a feature MSE) to 1.4 (a pair BCE): a fixed 4 decimals
+    showed 0.010862 ± 0.000043 as "0.0109 ± 0.0000".
+    """
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "—"
+    v = float(mean)
+    digits = significant - 1 - math.floor(math.log10(abs(v))) if v != 0 else significant
+    return _fmt(v, std, digits=max(0, digits))
 
 
 def _params(v: Any) -> str:
@@ -369,6 +383,10 @@ def _plot_layers(
                     xs, ys = [0, *xs], [float(feats[metric].iloc[0]), *ys]
                 (line,) = ax.plot(xs, ys, marker="o", markersize=4, label=label, **style)
                 legend.setdefault(label, line)
+                z = grp[grp["name"].astype(str).str.endswith(" (z)")]
+                if not z.empty:  # the embedding, wherever the model's depth puts it
+                    ax.plot(z["position"], z[metric], marker="*", markersize=9,
+                            linestyle="none", color=style["color"])  # fmt: skip
                 for _, r in grp.iterrows():
                     ticks.setdefault(int(r["position"]), str(r["name"]).replace(" (z)", "=z"))
                 enc = grp[grp["part"] == "encoder"]
@@ -425,12 +443,14 @@ def _kind_sentence(kind: str, k: dict[str, Any], metric: str) -> str:
         return f" {low['decoder']} is the only {kind} rung."
     s = (
         f" Among the {k['rungs']} {kind} rungs the lowest {where} reconstruction loss is "
-        f"{low['decoder']}'s ({low['value']:.4f})"
+        f"{low['decoder']}'s ({_fmt_loss(low['value'], low.get('std'))})"
     )
     rho = k.get("spearman_loss_vs_probe")
     if rho is not None:
         pv = k["spearman_p"]
         pt = "p < 0.001" if pv < 0.001 else f"p = {pv:.2g}"
+        if k.get("spearman_p_method") == "exact":
+            pt = "exact " + pt
         trend = _trend(rho, pv)
         s += f"; Spearman ρ(loss, {metric}) = {rho:+.2f} ({pt}): {trend}"
         h = k.get("heldout") or {}
@@ -462,6 +482,14 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
             )
             s += f", ahead of {ru['decoder']} ({ru['value']:.3f}) by {gap:.3f}{close}"
         s += "."
+        seeds = a.get("seeds") or {}
+        if seeds and not seeds.get("same_sets"):
+            lo, hi = seeds["min"], seeds["max"]
+            ran = f"{lo}–{hi} seeds" if lo != hi else "different seeds"
+            s += (
+                f" The rungs ran {ran} (each seed is its own split): each mean is over its "
+                "own seeds, so close gaps are not paired comparisons."
+            )
         vp = a.get("val_pick")
         if vp is not None and vp["decoder"] != best["decoder"]:
             s += f" Validation probe accuracy alone would pick {vp['decoder']}."
@@ -477,8 +505,15 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
             else:
                 s += (
                     f" **No**: it is not the {bk} decoder with the lowest {where} "
-                    f"reconstruction loss ({kb['lowest_loss']['decoder']})."
+                    f"reconstruction loss ({kb['lowest_loss']['decoder']})"
                 )
+                lb = kb.get("loss_of_best")
+                if kb.get("lowest_loss_within_std") and lb is not None:
+                    s += (
+                        f", though its loss ({_fmt_loss(lb['value'], lb.get('std'))}) is "
+                        "within one standard deviation of the lowest"
+                    )
+                s += "."
         for kind, k in a["kinds"].items():
             s += _kind_sentence(kind, k, metric)
         bb = a.get("best_baseline")
@@ -606,8 +641,10 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
             ):
                 vals.append(_fmt(r.get("link_ip/auc"), r.get("link_ip/auc_std")) + " (ip)")
                 continue
-            digits = 4 if c.startswith("recon/") else 3
-            vals.append(_fmt(r.get(c, np.nan), r.get(f"{c}_std", np.nan), digits=digits))
+            if c.startswith("recon/"):
+                vals.append(_fmt_loss(r.get(c, np.nan), r.get(f"{c}_std", np.nan)))
+            else:
+                vals.append(_fmt(r.get(c, np.nan), r.get(f"{c}_std", np.nan)))
         rows.append(
             [
                 name,
@@ -621,7 +658,9 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
     return _md_table(header, rows)
 
 
-def _layers_table(layers_summary: pd.DataFrame, ds: str) -> str:
+def _layers_table(
+    layers_summary: pd.DataFrame, ds: str, summary: pd.DataFrame | None = None
+) -> str:
     dl = layers_summary[layers_summary["dataset"] == ds]
     if dl.empty or "probe/node_accuracy" not in dl:
         metric = "probe/link_auc"
@@ -629,26 +668,53 @@ def _layers_table(layers_summary: pd.DataFrame, ds: str) -> str:
         metric = "probe/node_accuracy"
     if dl.empty or metric not in dl:
         return ""
-    names = dl.sort_values("position")[["position", "name"]].drop_duplicates("position")
-    header = ["configuration", *[str(n).replace(" (z)", " = z") for n in names["name"]]]
+    # columns by layer name ("encoder.2 (z)" and "encoder.2" are one column): a model
+    # with fewer layers puts its z in an earlier column, marked "(z)" in its cell
+    base = dl["name"].astype(str).str.replace(" (z)", "", regex=False)
+    cols = (
+        dl.assign(base=base)
+        .sort_values(["position"], kind="stable")
+        .drop_duplicates("base")["base"]
+        .tolist()
+    )
+    z_votes = base[dl["name"].astype(str).str.endswith(" (z)")].value_counts()
+    z_col = z_votes.index[0] if not z_votes.empty else None
+    header = ["configuration", *[c + (" = z" if c == z_col else "") for c in cols]]
     rows = []
-    for _key, grp in dl.groupby(["kind", "encoder", "decoder", "variant", "baseline"], sort=False):
+    keys = ["kind", "encoder", "decoder", "variant", "baseline"]
+    for _key, grp in dl.groupby(keys, sort=False):
         first = grp.iloc[0]
         label = (
             f"untrained {first['encoder']}"
             if first["kind"] == "baseline"
             else f"{first['decoder']} / {first['variant']}"
         )
-        by_pos = {int(r["position"]): r for _, r in grp.iterrows()}
-        rows.append(
-            [label] + [_fmt(by_pos[p][metric]) if p in by_pos else "" for p in names["position"]]
-        )
+        cells = {}
+        for _, r in grp.iterrows():
+            name = str(r["name"])
+            col = name.replace(" (z)", "")
+            mark = " (z)" if name.endswith(" (z)") and col != z_col else ""
+            cells[col] = _fmt(r[metric]) + mark
+        rows.append([label] + [cells.get(c, "") for c in cols])
     note = ""
     if dl[metric].isna().any():
         note = (
             "\n\n— : the layer was not probed (wider than the spec's `layers.max_width`, "
             "or its output was not finite; `skipped` / `error` in the run's layers.json)."
         )
+    if summary is not None:
+        models = summary[(summary["dataset"] == ds) & (summary["kind"] == "model")]
+        probed = set(dl.loc[dl["kind"] == "model", "decoder"] + "/" + dl["variant"])
+        unprobed = [
+            f"{r['decoder']} / {r['variant']}"
+            for _, r in models.iterrows()
+            if f"{r['decoder']}/{r['variant']}" not in probed
+        ]
+        if unprobed:
+            note += (
+                f"\n\nNot probed layer-wise (their runs have no layers.json): "
+                f"{', '.join(unprobed)}."
+            )
     return (
         f"{_NAMES.get(metric, metric)} of each layer's output (mean over seeds):\n\n"
         + _md_table(header, rows)
@@ -813,7 +879,10 @@ def write_report(
         "at the selected epoch (pair BCE for structure decoders, MSE or SCE for feature "
         "decoders); the *held-out* loss is the pair BCE on the test pairs (structure "
         "decoders; it also punishes over-confident scores) or the feature loss over all nodes "
-        "(feature decoders)."
+        "(feature decoders). ρ is Spearman's rank correlation across the rungs of one "
+        "group (one mean per rung); p is its two-sided permutation p-value, exact (every "
+        f"ordering of the rungs) up to {EXACT_MAX_N} rungs, else from "
+        f"{PERMUTATION_DRAWS:,} seeded orderings."
     )
     if not summary.empty:
         _plot_capacity(summary, datasets, plots / "capacity.png")
@@ -838,11 +907,13 @@ def write_report(
             md.append(
                 "The same probes on every layer's output, through the encoder and (for the "
                 "mirrored GNN decoders) on through the decoder. `x` is the input features "
-                "(the features baseline); `=z` marks the embedding.\n"
+                "(the features baseline); `=z` marks the embedding, and a star each "
+                "model's own (a model with fewer layers has its z in an earlier column, "
+                "marked (z) in the tables).\n"
             )
             md.append("![layer-wise probes](plots/layers.png)\n")
             for ds in datasets:
-                table = _layers_table(layers_summary, ds)
+                table = _layers_table(layers_summary, ds, summary)
                 if table:
                     md.append(f"### {ds}\n\n{table}\n")
     apath = Path(anchors) if anchors else default_anchors_path()
@@ -858,13 +929,19 @@ def write_report(
             )
             md.append(_anchor_table(matched) + "\n")
     md.append("## Runs, time and memory\n")
-    if not runs.empty:
-        trained = runs[runs["kind"] == "model"]
+    if not own.empty:
+        trained = own[own["kind"] == "model"]
         md.append(
-            f"- {len(trained)} trained runs, {len(runs) - len(trained)} baseline runs; "
-            f"total run time {runs['time/total'].sum() / 60:.1f} min "
+            f"- {len(trained)} trained runs, {len(own) - len(trained)} baseline runs; "
+            f"total run time {own['time/total'].sum() / 60:.1f} min "
             f"(training {trained['time/train'].sum() / 60 if not trained.empty else 0:.1f} min)."
         )
+        if len(runs) > len(own):
+            extra = runs[runs["source"] != ""]
+            md.append(
+                f"- Reference runs (not counted above): {len(extra)}, "
+                f"{extra['time/total'].sum() / 60:.1f} min."
+            )
         if "memory/peak_rss_mb" in runs:
             md.append(
                 f"- Peak resident memory of the sweep process: {runs['memory/peak_rss_mb'].max():.0f} MiB."
