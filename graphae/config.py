@@ -424,6 +424,11 @@ class RunConfig:
             )
         if self.nodes is not None and self.graph is None:
             raise GraphaeError("nodes (a node list) applies to a graph file (--graph) only")
+        if self.feature_ids is not None and self.features is None:
+            raise GraphaeError(
+                "feature_ids (--feature-ids) names the rows of a feature file: give it with "
+                "features (--features)"
+            )
         # The registries hold the valid names (plug-ins included): imported here, when a
         # config is checked, so that reading this module needs no torch.
         from graphae.models import resolve_decoders

@@ -384,14 +384,20 @@ def _fit_comparing(
     file loaded once (the same as ``graphae train`` with its saved config, bit
     for bit). The candidates write no checkpoints (an
     interrupted comparison starts over); the callbacks see the winner's
-    epochs once it is chosen. ``result.graph["featureless"]`` records ``info``
-    and ``"compared"``: each candidate's validation AUC and seconds.
+    epochs once it is chosen, apart from those with a ``watch(label)`` method
+    (progress lines), whose copies watch each candidate live.
+    ``result.graph["featureless"]`` records ``info`` and ``"compared"``: each
+    candidate's validation AUC and seconds.
     """
     t0 = time.perf_counter()
     runs: list[TrainedRun] = []
-    own = _FitOptions(progress=how.progress, control=how.control)  # no checkpoints, callbacks
+    live = [cb for cb in how.callbacks if hasattr(cb, "watch")]
     for cand in candidates:
-        log.info("featureless graph: training the %s decoder to compare", decoder_label(cand))
+        label = decoder_label(cand)
+        log.info("featureless graph: training the %s decoder to compare", label)
+        own = _FitOptions(  # no checkpoints; live watchers only
+            progress=how.progress, control=how.control, callbacks=[cb.watch(label) for cb in live]
+        )
         with preserved_global_state():  # each candidate starts from the caller's state
             runs.append(_fit(cand, graph, True, {}, own))
     scores = [float(r.result.metrics.get("val/link/auc", float("nan"))) for r in runs]
@@ -414,9 +420,10 @@ def _fit_comparing(
         " vs ".join(f"{decoder_label(r.config)} {scores[i]:.4f}" for i, r in enumerate(runs)),
     )
     win.result.graph["featureless"] = record
-    notify(how.callbacks, "on_start", [])
+    replay = [cb for cb in how.callbacks if not hasattr(cb, "watch")]  # watchers saw it live
+    notify(replay, "on_start", [])
     for record_ in win.result.history:
-        notify(how.callbacks, "on_epoch", record_)
+        notify(replay, "on_epoch", record_)
     notify(how.callbacks, "on_end", win.result)
     return win
 

@@ -6,9 +6,10 @@ Names are lower snake case. ``make`` with an unknown name raises ``ValueError``
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from graphae.errors import GraphaeError
 
@@ -83,3 +84,43 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+#: What an option's annotation (a string under ``from __future__ import annotations``)
+#: accepts, per plain type name; an annotation naming anything else is not checked.
+_ACCEPTS: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+    "bool": (bool,),
+    "None": (type(None),),
+}
+_WORDS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+
+
+def check_option_type(kind: str, name: str, key: str, value: Any, param: inspect.Parameter) -> None:
+    """Refuse an option value of the wrong type before the factory trips over it.
+
+    ``depth=three`` would otherwise fail deep inside a constructor with a
+    ``TypeError`` (``'<' not supported between 'str' and 'int'``).
+
+    Raises:
+        GraphaeError: Naming the option, the expected type and the value given.
+    """
+    ann = param.annotation
+    if isinstance(ann, type):
+        names = [ann.__name__]
+    elif isinstance(ann, str):
+        names = [part.strip() for part in ann.split("|")]
+    elif param.default is not inspect.Parameter.empty and param.default is not None:
+        names = [type(param.default).__name__]
+    else:
+        return
+    if not names or any(n not in _ACCEPTS for n in names):
+        return  # a richer annotation (a list, a callable): the factory checks it
+    allowed = tuple(t for n in names for t in _ACCEPTS[n])
+    is_bool = isinstance(value, bool)
+    if isinstance(value, allowed) and (not is_bool or bool in allowed):
+        return
+    want = " or ".join(_WORDS.get(n, "null") for n in names)
+    raise GraphaeError(f"{kind} {name!r}: option {key!r} must be {want}, got {value!r}")

@@ -115,6 +115,23 @@ def embed_existing_out(d: Path) -> list[str]:
     return ["embed", d / "run", "--out", d / "emb.npy"]
 
 
+def embed_other_graph(d: Path) -> list[str]:
+    """The featureless ring run (identity inputs) asked to embed another graph."""
+    import shutil
+
+    shutil.copytree(_trained_run(), d / "run")
+    (d / "other.csv").write_text(RING.replace("n", "m"), encoding="utf-8")
+    return ["embed", d / "run", "--out", "OUT.npy", "--graph", d / "other.csv"]
+
+
+def baseline_with(*extra: str) -> Case:
+    def build(d: Path) -> list[str]:
+        (d / "e.csv").write_text(RING, encoding="utf-8")
+        return ["baseline", "--graph", d / "e.csv", *extra]
+
+    return build
+
+
 _TRAINED: list[Path] = []
 
 
@@ -229,6 +246,18 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         train_on(RING, "--encoder", "gat", "--encoder-option", "heads=3"),
         ["heads=3", "divide"],
     ),
+    "--decoder-option value of the wrong type": (
+        train_on(RING, "--decoder", "mlp", "--decoder-option", "depth=three"),
+        ["decoder 'mlp'", "option 'depth' must be an integer", "'three'"],
+    ),
+    "--feature-ids without --features": (
+        train_on(RING, "--feature-ids", "{d}/ids.txt", ids_txt="n0\n"),
+        ["--feature-ids", "give it with features (--features)"],
+    ),
+    "baseline --heuristic-option of the wrong type": (
+        baseline_with("--heuristic", "katz", "--heuristic-option", "beta=abc"),
+        ["heuristic 'katz'", "option 'beta' must be a number", "'abc'"],
+    ),
     "--decoder-option without =": (
         train_on(RING, "--decoder-option", "depth"),
         ["--decoder-option 'depth'", "KEY=VALUE"],
@@ -287,6 +316,18 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     "embed a folder that is not a run": (
         lambda d: ["embed", d, "--out", "OUT.npy"],
         ["missing model.pt"],
+    ),
+    "embed a run folder that does not exist": (
+        lambda d: ["embed", d / "nope", "--out", "OUT.npy"],
+        ["nope: no such run folder"],
+    ),
+    "embed another graph with a run's identity inputs": (
+        embed_other_graph,
+        ["own nodes' 'identity' inputs", "--feature-fallback degree"],
+    ),
+    "evaluate a path that does not exist": (
+        lambda d: ["evaluate", d / "nope"],
+        ["nope: no such run folder or embeddings file"],
     ),
     "check-split of a folder that is not a run": (
         lambda d: ["check-split", d],

@@ -240,7 +240,7 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     ),
     "npy without ids and string node ids": (
         npy_features(np.zeros((3, 2)), edges=EDGES_ABC),
-        ["x.npy: ", "pass feature_ids"],
+        ["x.npy: ", "feature_ids=, or --feature-ids"],
     ),
     "npy with too few rows for the node ids": (
         npy_features(np.zeros((2, 2)), edges="0,1\n1,2\n"),

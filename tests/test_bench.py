@@ -388,6 +388,14 @@ def test_optional_missing_dataset_is_skipped(tmp_path: Path) -> None:
             {"decoders": [{"name": "mlp", "options": {"deep": 2}}]},
             r"decoders\[0\]: decoder 'mlp' has no option 'deep' \(did you mean 'depth'\?\); valid options: depth",
         ),
+        (
+            {"decoders": [{"name": "mlp", "options": {"depth": "two"}}]},
+            r"decoders\[0\]: decoder 'mlp': option 'depth' must be an integer, got 'two'",
+        ),
+        (
+            {"decoders": [{"name": "mlp", "options": {"residual": 1}}]},
+            r"decoders\[0\]: decoder 'mlp': option 'residual' must be true or false, got 1",
+        ),
         ({"decoders": [{"name": "mlp", "opts": {}}]}, r"decoders\[0\]: unknown key 'opts'"),
         ({"encoders": ["gcnn"]}, r"unknown encoder 'gcnn'; valid encoders: .*gcn"),
         (

@@ -190,6 +190,21 @@ def test_evaluate_run_reads_the_run_and_adds_the_link_probe(tmp_path, capsys) ->
     assert code == 0 and f"probe/link_auc={want['probe/link_auc']:.4f}" in text.splitlines()
 
 
+def test_evaluate_refuses_embeddings_of_another_dataset(tmp_path, capsys, data_root) -> None:
+    """Cora-sized embeddings (ids 0..2707) probed with CiteSeer's labels: the integer ids
+    all exist in CiteSeer too, so only the node count can tell; both ways are refused."""
+    from graphae.embeddings import Embeddings
+
+    rng = np.random.default_rng(0)
+    Embeddings(list(range(2708)), rng.normal(size=(2708, 4))).save(tmp_path / "cora.npz")
+    args = ["evaluate", tmp_path / "cora.npz", "--data-root", data_root]
+    code, _, err = run_cli([*args, "--dataset", "CiteSeer"], capsys)
+    assert code == 2 and "holds 2708 embeddings and CiteSeer has 3327 nodes" in err
+    code, text, err = run_cli([*args, "--dataset", "Cora"], capsys)
+    assert code == 0, err
+    assert "nodes=2708" in text.splitlines()
+
+
 # --------------------------------------------------------------------------- configs, in-process
 
 

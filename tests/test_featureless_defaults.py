@@ -172,10 +172,15 @@ def test_the_comparison_keeps_the_better_validation_auc_and_replays_exactly(
     out = tmp_path / "cli"
     code, stdout, err = run_cli(
         ["train", "--graph", clustered_file, "--epochs", 15, "--seed", 2, "--device", "cpu",
-         "--out", out, "--no-progress"],
+         "--out", out, "--no-progress", "--log-every", 5],
         capsys,
     )  # fmt: skip
     assert code == 0, err
+    # progress lines come live, per candidate (not replayed from the winner's history)
+    lines = [line for line in err.splitlines() if ": epoch " in line]
+    assert [line.split(": loss")[0] for line in lines] == [
+        f"{label}: epoch {e}/15" for label in ("ncn", "ncn + counts") for e in (5, 10, 15)
+    ]
     assert f"decoder: chosen on validation AUC, ncn {aucs[0]:.4f}, ncn + counts {aucs[1]:.4f}" in (
         stdout
     )
@@ -183,6 +188,57 @@ def test_the_comparison_keeps_the_better_validation_auc_and_replays_exactly(
     assert [h["epoch"] for h in history] == list(range(1, run.result.epochs_run + 1))
     saved = json.loads((out / "config.json").read_text())
     assert saved["decoder_options"] == run.config.decoder_options
+
+
+def test_a_decoder_named_on_the_command_line_is_the_one_trained(
+    small_file, tmp_path, capsys
+) -> None:
+    """--decoder inner_product (the default, named) is not replaced by the featureless
+    choice; --featureless-decoder auto given with it still compares."""
+    out = tmp_path / "ip"
+    code, _, err = run_cli(
+        ["train", "--graph", small_file, "--epochs", 3, "--decoder", "inner_product",
+         "--out", out, "--no-progress", "--device", "cpu"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["decoder"], saved["featureless_decoder"]) == ("inner_product", "off")
+    assert json.loads((out / "result.json").read_text())["metrics"]["params/decoder"] == 0
+    out = tmp_path / "auto"
+    code, _, err = run_cli(
+        ["train", "--graph", small_file, "--epochs", 3, "--decoder", "inner_product",
+         "--featureless-decoder", "auto", "--out", out, "--no-progress", "--device", "cpu"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads((out / "config.json").read_text())["decoder"] == "ncn"
+
+
+def test_a_degree_input_run_embeds_another_graph(small_file, tmp_path, capsys) -> None:
+    """Degree inputs are the inductive fallback: another graph (other ids, other size)
+    gets degree features of the same width; identity inputs are refused (see
+    test_bad_input_cli)."""
+    from graphae.inference import embed_graph
+
+    out = tmp_path / "deg"
+    code, _, err = run_cli(
+        ["train", "--graph", small_file, "--epochs", 3, "--feature-fallback", "degree",
+         "--out", out, "--no-progress", "--device", "cpu"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    other = tmp_path / "other.csv"  # the same structure under other ids, and a 25-node graph
+    other.write_text("".join(f"m{u},m{v}\n" for u, v in _ring_with_chords(40)))
+    own, renamed = embed_graph(out, graph=small_file), embed_graph(out, graph=other)
+    assert renamed.ids == [f"m{i}" for i in own.ids]
+    np.testing.assert_array_equal(renamed.vectors, own.vectors)  # ids play no part
+    smaller = tmp_path / "small.csv"
+    smaller.write_text("".join(f"k{u},k{v}\n" for u, v in _ring_with_chords(25)))
+    emb = embed_graph(out, graph=smaller)
+    assert len(emb) == 25 and emb.dim == own.dim and np.isfinite(emb.vectors).all()
+    with pytest.raises(GraphaeError, match="without --features"):
+        embed_graph(out, graph=other, features=small_file)
 
 
 def test_features_and_datasets_are_untouched(small_file, tmp_path) -> None:

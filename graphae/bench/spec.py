@@ -502,6 +502,7 @@ def _check_options(where: str, kind: str, name: str, options: Any) -> dict[str, 
     """Options a registered encoder/decoder factory accepts (its keywords minus the context)."""
     from graphae.nn.decoders import DECODER_CONTEXT, decoders
     from graphae.nn.encoders import ENCODER_CONTEXT, encoders
+    from graphae.registry import check_option_type
 
     registry, context = (
         (encoders, ENCODER_CONTEXT) if kind == "encoder" else (decoders, DECODER_CONTEXT)
@@ -532,6 +533,11 @@ def _check_options(where: str, kind: str, name: str, options: Any) -> dict[str, 
                 f"{where}: {kind} {name!r} has no option {k!r}{_suggest(str(k), valid)}; "
                 f"valid options: {', '.join(valid) or 'none'}"
             )
+        if k in params:
+            try:
+                check_option_type(kind, name, k, options[k], params[k])
+            except GraphaeError as e:
+                raise GraphaeError(f"{where}: {e}") from None
     return dict(options)
 
 

@@ -43,6 +43,10 @@ def embed(
     from graphae.inference import embed_graph
     from graphae.inference.latent import infer_run
 
+    if not run.is_dir():
+        raise GraphaeError(f"{run}: no such run folder")
+    if feature_ids is not None and features is None:
+        raise GraphaeError("--feature-ids names the rows of --features: give both")
     targets = [out] + ([out.with_name(out.stem + ".ids.json")] if out.suffix == ".npy" else [])
     if not force:
         for target in targets:

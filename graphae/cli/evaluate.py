@@ -54,6 +54,8 @@ def evaluate(
     setup_logging(False)
     from graphae.inference import probe_embeddings, probe_run
 
+    if not embeddings.exists():
+        raise GraphaeError(f"{embeddings}: no such run folder or embeddings file")
     if embeddings.is_dir() and dataset is None and labels is None:
         if not (embeddings / "config.json").is_file():
             raise GraphaeError(

@@ -121,7 +121,8 @@ FLAGS: dict[str, Flag] = {
         _I,
         "auto: a --graph without features gets the ncn decoder (<= 2,048 nodes) or the inner "
         "product, trained with and without the heuristic-counts head where common neighbours "
-        "score >= 0.75 validation AUC, the better kept; off: keep --decoder as given.",
+        "score >= 0.75 validation AUC, the better kept; off: keep --decoder as given "
+        "(naming --decoder on the command line implies off).",
     ),
     "export_edges": Flag(
         _I,
@@ -611,6 +612,11 @@ def build_config(
             v = {**(base.get(k) or {}), **v}
         base[k] = v
         origin[k] = f"--set {k}"
+    named = set(explicit) | set(overrides)
+    if "decoder" in named and "featureless_decoder" not in named:
+        # a decoder named on the command line is the decoder trained, even the default
+        # inner product (featureless_decoder "auto" would otherwise replace it)
+        base["featureless_decoder"] = "off"
     try:
         return RunConfig(**base)
     except GraphaeError as e:

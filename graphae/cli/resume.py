@@ -106,7 +106,7 @@ def refuse_stale_checkpoint(ckpt: Path, out: Path) -> None:
         epochs = (info.get("config") or {}).get("epochs")
         raise GraphaeError(
             f"{ckpt} holds an interrupted run (epoch {info.get('epoch')} of {epochs}); continue "
-            f"it with: graphae train --resume --out {shlex.quote(str(out))} -- or delete {ckpt} "
+            f"it with `graphae train --resume --out {shlex.quote(str(out))}`, or delete {ckpt} "
             "to start again"
         )
 

@@ -346,7 +346,8 @@ def _print_outcome(out: Path, run: object, as_json: bool) -> None:
         edges = export["mp_edges"] if result.graph["directed"] else export["mp_edges"] // 2
         typer.echo(
             f"exported: a model retrained on all {edges} "
-            f"edges for {export['epochs']} epochs (the metrics above are the held-out split's)"
+            f"edges for {export['epochs']} epoch{'s' if export['epochs'] != 1 else ''} "
+            "(the metrics above are the held-out split's)"
         )
     elif export.get("edges") == "all":
         typer.echo(

@@ -50,6 +50,42 @@ def load_model(run_dir: str | Path) -> tuple[GraphAutoEncoder, Any, NodeIndex]:
     return model, config, NodeIndex.from_json(nodes)
 
 
+#: A featureless run's input fallbacks that describe a node by its place in the graph
+#: (its degree), not by its row: the only ones that carry over to another graph.
+INDUCTIVE_FALLBACKS = ("degree",)
+
+
+def _inputs_fallback(run_dir: str | Path, config: Any, features: Any) -> str | None:
+    """The input fallback another graph must be embedded with, or ``None`` for features.
+
+    A run trained on a graph file without features built its inputs with
+    ``feature_fallback``. Only ``degree`` means the same thing on another graph:
+    identity, random and learnable inputs are one row per node of the training
+    graph, so another graph's nodes would get someone else's (or no) meaning.
+
+    Raises:
+        GraphaeError: When the run's inputs do not carry over, or a feature file is
+            given to a run that was trained without one.
+    """
+    featureless_run = config.graph is not None and config.features is None
+    if not featureless_run:
+        return None
+    used = config.feature_fallback
+    if used not in INDUCTIVE_FALLBACKS:
+        raise GraphaeError(
+            f"{run_dir} was trained without features, on its own nodes' {used!r} inputs "
+            "(one row per node of its graph): they mean nothing for another graph's nodes. "
+            "Embed its own graph (no --graph), or train with --feature-fallback degree (or "
+            "a feature file) to embed other graphs"
+        )
+    if features is not None:
+        raise GraphaeError(
+            f"{run_dir} was trained without features (degree inputs); embed another graph "
+            "without --features"
+        )
+    return used
+
+
 def embed_graph(
     run_dir: str | Path,
     graph: str | Path | Graph | None = None,
@@ -83,10 +119,18 @@ def embed_graph(
         split = export_split(g, config)
         edge_index, edge_weight = split.mp_edge_index, split.mp_edge_weight
     else:
+        # a Graph object comes with its inputs; a file gets the run's (inductive) fallback
+        fallback = None if isinstance(graph, Graph) else _inputs_fallback(run_dir, config, features)
         g = (
             graph
             if isinstance(graph, Graph)
-            else load_graph(graph, features=features, feature_ids=feature_ids, directed=directed)
+            else load_graph(
+                graph,
+                features=features,
+                feature_ids=feature_ids,
+                directed=directed,
+                feature_fallback=fallback or "auto",
+            )
         )
         edge_index, edge_weight = g.data.edge_index, g.edge_weight
     in_channels = model.encoder.in_channels  # 0: featureless (latent codes, input table)
@@ -136,6 +180,12 @@ def probe_embeddings(
         g = load_dataset(dataset, data_root)
         if g.y is None:
             raise GraphaeError(f"dataset {g.name} has no node labels to probe")
+        if len(emb) != g.num_nodes:  # integer ids overlap: another dataset's rows would pass
+            raise GraphaeError(
+                f"{embeddings} holds {len(emb)} embeddings and {dataset} has {g.num_nodes} "
+                f"nodes: these are not {dataset}'s embeddings (give the dataset they were "
+                "trained on, or --labels for a graph of your own)"
+            )
         rows = np.array([g.nodes.row(i) for i in emb.ids])
         y = g.y.numpy()[rows]
         masks = node_split(g, rows)

@@ -27,6 +27,7 @@ it).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphae.errors import GraphaeError
-from graphae.registry import Registry
+from graphae.registry import Registry, check_option_type
 
 __all__ = [
     "ALIASES",
@@ -301,6 +302,10 @@ def heuristic_scores(
     )
     arr = _as_pairs(pairs, adj.num_nodes)
     fn = heuristics.get(key)
+    params = inspect.signature(fn).parameters
+    for k, v in options.items():
+        if k in params:
+            check_option_type("heuristic", key, k, v, params[k])
     try:
         return fn(adj, arr, **options)
     except TypeError as e:  # an option the heuristic does not take

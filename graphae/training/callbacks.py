@@ -6,6 +6,12 @@ A callback is any object with some of these methods (each optional)::
     on_epoch(record)    # after every epoch: {"epoch", "loss", "loss/<part>", "val/auc"...}
     on_end(result)      # the finished RunResult (metrics of the selected epoch)
     close()             # called by the CLI when the run ends, also on errors
+    watch(label)        # a fresh copy watching one of several runs live (see below)
+
+When ``graphae train`` compares decoders on a featureless graph it trains
+several candidate runs and keeps one. A callback with ``watch`` gets
+``watch(label)``'s copy for each candidate, live (``label`` names the
+decoder); the others see only the winner's epochs, replayed once it is chosen.
 
 Records are the entries of ``RunResult.history``: ``val/*`` keys appear in the
 epochs that evaluate (every ``eval_every`` epochs and the last one). The
@@ -287,6 +293,11 @@ class EpochLogger:
         self.best: tuple[float, int] | None = None
         self._t = time.perf_counter()
         self._last_epoch = 0
+
+    def watch(self, label: str) -> EpochLogger:
+        """A fresh logger for one of several runs trained in turn, its lines prefixed
+        with ``label``: progress while each candidate trains, with its own timings."""
+        return EpochLogger(self.every, self.epochs, lambda s: self.echo(f"{label}: {s}"))
 
     def on_start(self, history: Sequence[dict[str, Any]]) -> None:
         for record in history:

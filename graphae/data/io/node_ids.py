@@ -53,8 +53,9 @@ def _implicit_ids(edge_tokens: list[str], rows: int, where: _Where) -> list[str]
     if example is not None:
         raise where.error(
             f"the features have {rows} rows without ids, so node ids must be the integers "
-            f"0..{rows - 1}, but the graph has node id {example!r}; pass feature_ids= "
-            "(a file with the id of each feature row, one per line)"
+            f"0..{rows - 1}, but the graph has node id {example!r}; give the id of "
+            "each feature row (feature_ids=, or --feature-ids on the command line: a file "
+            "with one id per line)"
         )
     return sorted(allowed, key=int)
 
