@@ -50,8 +50,7 @@ def stop_on_signals(control: object, received: dict[str, int]) -> Iterator[None]
         if getattr(control, "running", False) and not getattr(control, "stop_requested", True):
             control.request_stop()  # type: ignore[attr-defined]
             typer.echo(
-                "graphae: stopping after the current epoch to save a checkpoint "
-                "(interrupt again to stop at once)",
+                "graphae: stopping after the current epoch (interrupt again to stop at once)",
                 err=True,
             )
             return
