@@ -704,6 +704,28 @@ def test_answer_says_when_rungs_ran_different_seeds_and_losses_are_within_noise(
     assert _fmt_loss(float("nan")) == "—"
 
 
+def test_a_metric_some_seeds_lack_is_averaged_over_the_others_and_says_so() -> None:
+    from graphae.bench.aggregate import summarize
+    from graphae.bench.report import _results_table
+
+    base = {"kind": "model", "dataset": "D", "encoder": "gcn", "decoder": "ip",
+            "decoder_name": "ip", "decoder_kind": "structure", "variant": "plain",
+            "baseline": ""}  # fmt: skip
+    runs = pd.DataFrame(
+        [
+            {**base, "seed": 0, "order": 0, "probe/node_accuracy": 0.7, "probe/nmi": 0.3},
+            {**base, "seed": 1, "order": 1, "probe/node_accuracy": 0.8, "probe/nmi": np.nan},
+            {**base, "seed": 2, "order": 2, "probe/node_accuracy": 0.9, "probe/nmi": 0.5},
+        ]
+    )
+    row = summarize(runs).iloc[0]
+    assert (row["n"], row["seeds"], row["probe/nmi_n"]) == (3, "0,1,2", 2)
+    assert row["probe/nmi"] == pytest.approx(0.4)
+    assert "probe/node_accuracy_n" not in row  # every seed has it
+    table = _results_table(summarize(runs), "D")
+    assert "0.400 ± 0.141 (2 of 3 seeds)" in table and "0.800 ± 0.100 |" in table
+
+
 def test_layer_table_puts_each_layer_under_its_name_and_marks_an_early_z() -> None:
     """A one-layer model's z (encoder.1) sits in the encoder.1 column, marked (z); a
     model without layer probes is named under the table."""

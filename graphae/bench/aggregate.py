@@ -10,8 +10,9 @@ Tables written by :func:`write_tables` under ``OUT/tables/``:
 * ``summary.csv`` / ``summary.json`` — one row per configuration (the runs that
   differ only by seed): ``n`` seeds and their list ``seeds`` ("0,1,2"), the
   mean of each numeric column under its own name and the sample standard
-  deviation as ``<column>_std``. Two runs with the same labels and seed are
-  refused, not averaged (:func:`collect`).
+  deviation as ``<column>_std``; a column that some seeds of a row lack also
+  gets ``<column>_n``, the seeds its mean is over. Two runs with the same labels
+  and seed are refused, not averaged (:func:`collect`).
 * ``layers.csv`` — one row per run and layer of the layer-wise probes, and
   ``layers_summary.csv``, their means over seeds.
 * ``answers.json`` — :func:`capacity_answers`.
@@ -192,8 +193,9 @@ def summarize(runs: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame
 
     Returns:
         One row per configuration, in sweep order: the keys, ``n``, ``<col>``
-        (mean) and ``<col>_std`` (NaN with a single seed); ``cfg/*`` and
-        ``device`` columns keep their first value.
+        (mean) and ``<col>_std`` (NaN with a single seed), ``<col>_n`` for a
+        column missing in some runs; ``cfg/*`` and ``device`` columns keep their
+        first value.
     """
     if runs.empty:
         return pd.DataFrame()
@@ -212,7 +214,12 @@ def summarize(runs: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame
     g = runs.groupby(keys, sort=False, dropna=False)
     mean = g[numeric].mean()
     std = g[numeric].std(ddof=1).add_suffix("_std")
-    parts = [g.size().rename("n"), g["order"].min(), mean, std]
+    size = g.size().rename("n")
+    counts = g[numeric].count()
+    partial = [c for c in numeric if (counts[c] < size).any()]  # a metric some seeds lack
+    parts = [size, g["order"].min(), mean, std]
+    if partial:
+        parts.append(counts[partial].add_suffix("_n"))
     if "seed" in runs.columns:
         parts.append(g["seed"].agg(_seed_list).rename("seeds"))
     extra = [c for c in ("best_epoch", "epochs_run") if c in runs.columns]

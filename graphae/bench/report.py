@@ -642,9 +642,13 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
                 vals.append(_fmt(r.get("link_ip/auc"), r.get("link_ip/auc_std")) + " (ip)")
                 continue
             if c.startswith("recon/"):
-                vals.append(_fmt_loss(r.get(c, np.nan), r.get(f"{c}_std", np.nan)))
+                cell = _fmt_loss(r.get(c, np.nan), r.get(f"{c}_std", np.nan))
             else:
-                vals.append(_fmt(r.get(c, np.nan), r.get(f"{c}_std", np.nan)))
+                cell = _fmt(r.get(c, np.nan), r.get(f"{c}_std", np.nan))
+            k = r.get(f"{c}_n", np.nan)
+            if cell != "—" and not pd.isna(k) and int(k) < int(r["n"]):
+                cell += f" ({int(k)} of {int(r['n'])} seeds)"
+            vals.append(cell)
         rows.append(
             [
                 name,
