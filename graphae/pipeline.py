@@ -547,7 +547,9 @@ def _assemble(config: RunConfig, graph: Graph | None, from_file: bool) -> _Assem
         loss_fn = torch.compile(loss_fn)
     validation = Validation(sp.val_pos, sp.val_neg, sp.mp_edge_index)
     selector = make_selector(config.select, graph, config.seed, validation.has_pairs)
-    selection = ModelSelection(selector, validation, patience=config.patience)
+    selection = ModelSelection(
+        selector, validation, patience=config.patience, full_batch=config.batch_size is None
+    )
     exclude = EdgeSet(sp.train_pos, graph.num_nodes, directed=split.directed)
     step = StepOptions(
         target_mask=(

@@ -106,7 +106,9 @@ class RunResult:
             ``probe/nmi``, ``recon/loss`` (test values at the best validation
             epoch), ``val/...`` beside them, and ``params/encoder``,
             ``params/decoder``.
-        best_epoch: Epoch (1-based) selected on validation.
+        best_epoch: Epoch (1-based) selected on validation; with full-batch
+            ``select="loss"`` the epoch whose parameters had the lowest training
+            loss (0: the initial parameters).
         epochs_run: Epochs actually trained (early stopping may cut them).
         timings: Seconds: ``total``, ``train``, ``per_epoch``, ``evaluate``.
         memory: Peak memory in bytes (``peak_rss`` on CPU, ``peak_cuda`` on GPU).

@@ -336,18 +336,22 @@ def test_fit_trains_and_records_like_any_run(objective: str) -> None:
 
 
 def test_select_loss_keeps_the_lowest_training_loss_epoch() -> None:
+    """Epoch e's loss is measured before its step, on epoch e - 1's parameters: those
+    are kept (DGI's rule: the state saved before stepping)."""
     g = blocks()
     run = fit(config("dgi", epochs=25, select="loss", patience=0), g)
     hist = run.result.history
     best = min(hist, key=lambda r: r["loss"])
-    assert run.result.best_epoch == best["epoch"]
+    assert run.result.best_epoch == best["epoch"] - 1
 
 
 def test_dgi_early_stopping_on_loss() -> None:
+    """Patience counts losses: the run stops at the third epoch after the one that
+    measured the lowest loss."""
     g = blocks()
     run = fit(config("dgi", epochs=400, select="loss", patience=3, lr=0.05), g)
     assert run.result.epochs_run < 400
-    assert run.result.epochs_run - run.result.best_epoch == 3
+    assert run.result.epochs_run - (run.result.best_epoch + 1) == 3
 
 
 def test_resume_continues_the_bgrl_schedule(tmp_path) -> None:

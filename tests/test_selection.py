@@ -135,8 +135,12 @@ def test_fit_keeps_the_first_best_evaluated_epoch(
     history = run.result.history
     evaluated = [h for h in history if h["epoch"] % eval_every == 0 or h["epoch"] == epochs]
     assert all(("val/auc" in h) == (h in evaluated) for h in history)
-    scores = [SCORES[select](h) for h in evaluated]
-    expected = evaluated[scores.index(max(scores))]["epoch"]  # the first of equal scores
+    if select == "loss":  # every epoch's loss (full batch), of the previous epoch's model
+        losses = [h["loss"] for h in history]
+        expected = history[losses.index(min(losses))]["epoch"] - 1
+    else:
+        scores = [SCORES[select](h) for h in evaluated]
+        expected = evaluated[scores.index(max(scores))]["epoch"]  # the first of equal scores
     assert run.result.best_epoch == expected
     assert run.result.epochs_run == epochs
 
@@ -147,7 +151,35 @@ def test_early_stopping_epoch_is_exact(select: str, monkeypatch: pytest.MonkeyPa
     run = fit(quick(epochs=200, patience=4, eval_every=2, select=select), graph=two_communities())
     history = run.result.history
     assert run.result.epochs_run == len(history) < 200
+    if select == "loss":  # scored every epoch, before its step: patience counts epochs
+        losses = [h["loss"] for h in history]
+        best = history[losses.index(min(losses))]["epoch"] - 1
+        assert run.result.best_epoch == best
+        assert run.result.epochs_run == best + 1 + 4  # four losses without improvement
+        return
     scores = [SCORES[select](h) for h in history if h["epoch"] % 2 == 0]
     best = 2 * (scores.index(max(scores)) + 1)
     assert run.result.best_epoch == best
     assert run.result.epochs_run == best + 4 * 2  # four evaluations without improvement
+
+
+def test_lowest_loss_keeps_the_parameters_that_had_that_loss(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An epoch's logged loss is its forward pass's, before its step: the loss of the
+    previous epoch's parameters. select="loss" keeps those parameters (DGI's rule), not
+    the ones one step later: the kept model is bit-for-bit the model after best_epoch
+    epochs, and a diverging run keeps its initial parameters (best_epoch 0)."""
+    monkeypatch.setattr("graphae.pipeline.measure", lambda *a, **k: {})
+    g = two_communities()
+    run = fit(quick(epochs=8, select="loss", device="cpu"), graph=g)
+    losses = [h["loss"] for h in run.result.history]
+    b = run.result.best_epoch
+    assert losses[b] == min(losses)  # record b + 1 measured the parameters after b epochs
+    shorter = fit(quick(epochs=b, select="last", device="cpu"), graph=g)
+    assert torch.equal(run.z, shorter.z)
+    diverged = fit(quick(epochs=6, select="loss", lr=5.0, device="cpu"), graph=g)
+    dl = [h["loss"] for h in diverged.result.history]
+    assert dl[0] == min(dl) and diverged.result.best_epoch == 0
+    first = fit(quick(epochs=1, select="loss", lr=5.0, device="cpu"), graph=g)
+    assert torch.equal(diverged.z, first.z)  # both kept the initial parameters

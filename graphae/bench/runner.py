@@ -365,7 +365,12 @@ def run_one(
             torch.cuda.reset_peak_memory_stats()
         trained = fit(cfg, graph, progress=progress)
         result, model, z = trained.result, trained.model, trained.z.numpy()
-        train_loss = _train_recon_loss(result.history, result.best_epoch, run.decoder_kind)
+        train_loss = _train_recon_loss(
+            result.history,
+            result.best_epoch,
+            run.decoder_kind,
+            measured_next=cfg.select == "loss" and cfg.batch_size is None,
+        )
         if train_loss is not None:
             result.metrics["recon/train_loss"] = train_loss
         if layers:
@@ -447,15 +452,22 @@ def _baseline_result(
     )  # fmt: skip
 
 
-def _train_recon_loss(history: list[dict[str, float]], best_epoch: int, kind: str) -> float | None:
+def _train_recon_loss(
+    history: list[dict[str, float]], best_epoch: int, kind: str, measured_next: bool = False
+) -> float | None:
     """The reconstruction loss the decoder reached on the training graph at the selected epoch.
 
     The epoch's mean training loss of the decoder's kind (``loss/structure`` or
     ``loss/feature``; the total ``loss`` for joint models), as logged by
     :func:`graphae.pipeline.fit` (training mode, the epoch's sampled negatives).
+    An epoch's logged loss is its forward pass's, before its step. With
+    ``measured_next`` (full-batch ``select="loss"``, which keeps the parameters
+    whose loss was lowest) the kept parameters of epoch ``b`` are the ones epoch
+    ``b + 1``'s record measured, so that record is read.
     ``None`` for self-supervised rows (``contrastive``: they reconstruct nothing).
     """
-    rec = next((h for h in history if h.get("epoch") == best_epoch), None)
+    epoch = best_epoch + 1 if measured_next else best_epoch
+    rec = next((h for h in history if h.get("epoch") == epoch), None)
     if rec is None or kind == "contrastive":
         return None
     key = {"structure": "loss/structure", "feature": "loss/feature"}.get(kind, "loss")

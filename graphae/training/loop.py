@@ -13,6 +13,7 @@ One epoch::
     strategy.begin_epoch(e); strategy.scale_lr(lr_factor(e))
     for pos, neg, target in sampler.epoch():      # fresh negatives every batch
         loss = loss_fn(x, edge_index, edge_weight, pos, neg, target)
+        full-batch select="loss": selection.offer_loss(model, e - 1, loss)  # before the step
         loss.backward(); clip; strategy.step() (then ARGA's / BGRL's own updates)
     record = {"epoch": e, "loss": mean loss, "loss/<part>": ...}
     every eval_every epochs (and the last): selection.evaluate(model, e, record, z)
@@ -264,6 +265,12 @@ class TrainingLoop:
                 self.model.train()
                 if self.selection.exhausted:
                     return None
+            if self.selection.scores_before_step:  # this loss is the previous epoch's model's
+                self.selection.offer_loss(
+                    self.model,
+                    epoch - 1,
+                    distributed.all_mean(self.step.dist, float(loss.detach())),
+                )
             self._update(epoch, loss, named)
             losses.append(float(loss.detach()))
             for k, v in named.items():

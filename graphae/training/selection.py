@@ -103,6 +103,10 @@ class Selector:
         needs_validation_pairs: Whether the score reads the validation pairs.
     """
 
+    #: Whether the loop scores it from each step's loss, before the step
+    #: (:meth:`ModelSelection.offer_loss`), rather than after an epoch's evaluation.
+    before_step = False
+
     name = "val/auc"
     hits_at: tuple[int, ...] = ()
     needs_validation_pairs = False
@@ -189,9 +193,20 @@ class ProbeAccuracy(Selector):
 
 class LowestLoss(Selector):
     """The lowest training loss (``select="loss"``, DGI's early stopping): the score is
-    minus the epoch's mean loss."""
+    minus the loss.
+
+    An epoch's logged loss is computed by its forward pass, before its optimiser
+    step: it is the loss of the parameters the *previous* epoch left. With
+    full-batch training the loop therefore offers each loss to
+    :meth:`ModelSelection.offer_loss` before the step, with the epoch whose
+    parameters produced it, and keeps those parameters (DGI's rule: save the
+    state whose loss was lowest, before stepping). With mini-batches the epoch's
+    mean loss spans several parameter states: it scores the parameters at the
+    end of the epoch, through :meth:`ModelSelection.evaluate` as other selectors.
+    """
 
     name = "loss"
+    before_step = True
 
     def score(
         self, epoch: int, record: dict[str, float], z: Tensor, val: ValidationScores
@@ -273,6 +288,9 @@ class ModelSelection:
         best_epoch: Its epoch (0: none).
         best_state: Its model state dict (``None``: none).
         bad_evals: Evaluations since the last improvement.
+        full_batch: Whether training takes one step per epoch (then a
+            :class:`LowestLoss` selector scores each step's loss before the step:
+            :meth:`offer_loss`).
     """
 
     def __init__(
@@ -284,8 +302,10 @@ class ModelSelection:
         best_epoch: int = 0,
         best_state: dict[str, Tensor] | None = None,
         bad_evals: int = 0,
+        full_batch: bool = False,
     ) -> None:
         self.selector = selector
+        self.full_batch = full_batch
         self.validation = validation
         self.patience = patience
         self.best_score = best_score
@@ -321,6 +341,29 @@ class ModelSelection:
         if val.link is not None:
             record["val/auc"] = val.link["auc"]
         score = self.selector.score(epoch, record, z, val)
+        if not self.scores_before_step:
+            self._consider(model, epoch, score)
+        return score
+
+    @property
+    def scores_before_step(self) -> bool:
+        """Whether the selector's scores arrive through :meth:`offer_loss`, not
+        :meth:`evaluate` (:class:`LowestLoss` with full-batch training)."""
+        return bool(self.selector.before_step) and self.full_batch
+
+    def offer_loss(self, model: nn.Module, epoch: int, loss: float) -> None:
+        """The training loss of the parameters after ``epoch`` epochs (0: the initial
+        ones), measured by the next epoch's forward pass before its step; keeps a copy
+        of them when it is the lowest so far.
+
+        Args:
+            model: The model, still holding those parameters.
+            epoch: How many epochs of training made them.
+            loss: Their loss.
+        """
+        self._consider(model, epoch, -float(loss))
+
+    def _consider(self, model: nn.Module, epoch: int, score: float) -> None:
         if score > self.best_score:
             self.best_score = score
             self.best_epoch = epoch
@@ -328,7 +371,6 @@ class ModelSelection:
             self.bad_evals = 0
         else:
             self.bad_evals += 1
-        return score
 
     @property
     def exhausted(self) -> bool:
