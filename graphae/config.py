@@ -236,8 +236,11 @@ class RunConfig:
         variant_options: Secondary variant settings (``graphae.models.VARIANT_OPTIONS``).
         select: Model selection on validation: ``"link"`` (decoder link AUC, or the
             inner-product AUC without a structure decoder), ``"probe"`` (node-probe
-            accuracy on the validation nodes), ``"loss"`` (the lowest training
-            loss, DGI's rule; patience counts epochs without a lower loss) or
+            accuracy on the validation nodes), ``"loss"`` (the parameters with
+            the lowest training loss, DGI's rule: with full-batch training an
+            epoch's loss is measured before its step, so the kept parameters are
+            those the previous epoch left, ``best_epoch`` counting the epochs
+            that made them; patience counts epochs without a lower loss) or
             ``"last"`` (the final epoch) or ``"ogb"`` (the official OGB metric on
             the validation split, e.g. Hits@20 for ogbl-ddi; OGB datasets only).
         reconstruct_weights: Reconstruct edge weights, not just edges: each

@@ -231,7 +231,8 @@ FLAGS: dict[str, Flag] = {
     "split_seed": Flag(_T, "Seed of the random edge split (default: --seed)."),
     "select": Flag(
         _T,
-        "Model selection: link, probe (validation), loss (lowest training loss) , last or "
+        "Model selection: link, probe (validation), loss (the parameters with the lowest "
+        "training loss), last or "
         "ogb (the official OGB metric).",
     ),
     "optimization": Flag(
