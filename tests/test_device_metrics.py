@@ -96,3 +96,16 @@ def test_bad_shapes_are_refused() -> None:
         roc_auc(torch.empty(0), torch.rand(3))
     with pytest.raises(ValueError, match="K >= 1"):
         device_link_metrics(torch.rand(3), torch.rand(3), ks=(0,))
+
+
+def test_a_nan_score_ranks_below_every_number() -> None:
+    """A diverged epoch's NaN scores must not look best: NaN counts as -inf (a plain sort
+    puts NaN above every negative: AUC 2/3 here instead of 1/6)."""
+    from graphae.evaluation.device import device_link_metrics
+
+    nan = float("nan")
+    got = device_link_metrics(torch.tensor([nan, 0.5]), torch.tensor([0.0, 1.0, 2.0]), (1,))
+    assert got["auc"] == pytest.approx(1 / 6)  # 0.5 beats one negative of three; NaN none
+    assert got["hits@1"] == 0.0
+    inf = device_link_metrics(torch.tensor([float("inf")]), torch.tensor([1e38, nan]))
+    assert inf["auc"] == 1.0  # infinities keep their order

@@ -170,7 +170,8 @@ def test_evaluate_run_reads_the_run_and_adds_the_link_probe(tmp_path, capsys) ->
     out = tmp_path / "run"
     # split export: the embeddings are the measured ones (a refit's saw the test edges)
     args = ["train", "--graph", tmp_path / "ring.csv", "--labels", tmp_path / "y.csv",
-            "--epochs", "5", "--device", "cpu", "--out", out, "--export-edges", "split"]  # fmt: skip
+            "--epochs", "5", "--device", "cpu", "--out", out, "--export-edges", "split",
+            "--seed", "3"]  # fmt: skip  # evaluate probes with the run's seed by default
     assert run_cli(args, capsys)[0] == 0
     proc = subprocess.run(
         [sys.executable, "-m", "graphae", "evaluate", str(out), "--json"],

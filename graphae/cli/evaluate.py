@@ -44,7 +44,10 @@ def evaluate(
         Path | None, typer.Option(help="Labels .csv (id,label) to probe.", metavar="FILE")
     ] = None,
     data_root: Annotated[Path | None, typer.Option(help="Dataset root.", metavar="DIR")] = None,
-    seed: Annotated[int, typer.Option(help="Probe seed (default: the run's seed).")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Probe seed (default: the run's seed; 0 for an embeddings file)."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object.", metavar="")
     ] = False,
@@ -64,6 +67,6 @@ def evaluate(
         metrics = probe_run(embeddings, data_root=data_root, seed=seed)
     else:
         metrics = probe_embeddings(
-            embeddings, dataset=dataset, labels=labels, data_root=data_root, seed=seed
+            embeddings, dataset=dataset, labels=labels, data_root=data_root, seed=seed or 0
         )
     _print_metrics(metrics, as_json)

@@ -83,14 +83,17 @@ def device_link_metrics(pos: Tensor, neg: Tensor, ks: Sequence[int] = ()) -> dic
         ks: K values of Hits@K to compute beside the AUC.
 
     Returns:
-        ``{"auc": ..., "hits@K": ...}`` as Python floats. One host transfer.
+        ``{"auc": ..., "hits@K": ...}`` as Python floats. One host transfer. A NaN
+        score ranks below every number (a diverged model's epoch must not look
+        best: a sort would put NaN above every negative).
 
     Raises:
         ValueError: On empty or non-1-D inputs.
     """
     pos, neg = _flat(pos, "pos"), _flat(neg, "neg")
     dtype = torch.promote_types(pos.dtype, neg.dtype)
-    pos, neg = pos.to(dtype), neg.to(dtype)
+    inf = float("inf")
+    pos, neg = (s.to(dtype).nan_to_num(nan=-inf, posinf=inf, neginf=-inf) for s in (pos, neg))
     neg_sorted = torch.sort(neg).values
     counts = torch.cat(
         [auc_numerator(pos, neg_sorted).reshape(1), hits_counts(pos, neg_sorted, ks)]

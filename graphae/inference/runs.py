@@ -225,7 +225,7 @@ def load_run_config(run_dir: str | Path, data_root: str | Path | None = None) ->
 
 
 def probe_run(
-    run_dir: str | Path, *, data_root: str | Path | None = None, seed: int = 0
+    run_dir: str | Path, *, data_root: str | Path | None = None, seed: int | None = None
 ) -> dict[str, float]:
     """The probes of a run folder's embeddings on the run's own input, split and labels.
 
@@ -239,7 +239,8 @@ def probe_run(
     Args:
         run_dir: A folder written by ``graphae train``.
         data_root: Dataset root (default: the run's, else ``$GRAPHAE_DATA``/``./data``).
-        seed: Probe seed (the run's ``seed`` reproduces its figures).
+        seed: Probe seed (default ``None``: the run's own ``seed``, which reproduces
+            its figures).
 
     Returns:
         ``probe/link_auc`` (when the split has test pairs) and, for labelled
@@ -263,5 +264,6 @@ def probe_run(
     z = np.zeros((graph.num_nodes, emb.dim), dtype=emb.vectors.dtype)
     z[rows] = emb.vectors
     # export_split holds nothing out when the embeddings saw every edge: no leaky link probe
+    seed = config.seed if seed is None else seed
     metrics = probe_embeddings(z, graph, export_split(graph, config), seed)
     return {**metrics, "nodes": len(emb)}
