@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from graphae.errors import GraphaeError
@@ -96,6 +96,16 @@ _ACCEPTS: dict[str, tuple[type, ...]] = {
     "None": (type(None),),
 }
 _WORDS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+
+
+def check_option_types(
+    kind: str, name: str, params: Mapping[str, inspect.Parameter], options: Mapping[str, Any]
+) -> None:
+    """:func:`check_option_type` for every option ``params`` (a factory's signature
+    parameters) declares; options it does not declare are the caller's to refuse."""
+    for key, value in options.items():
+        if key in params:
+            check_option_type(kind, name, key, value, params[key])
 
 
 def check_option_type(kind: str, name: str, key: str, value: Any, param: inspect.Parameter) -> None:

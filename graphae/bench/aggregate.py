@@ -255,12 +255,16 @@ def _pick(frame: pd.DataFrame, col: str, lowest: bool = False) -> dict[str, Any]
         return None
     idx = frame[col].idxmin() if lowest else frame[col].idxmax()
     row = frame.loc[idx]
+    return {**_entry(row, col), "n": int(row["n"])}
+
+
+def _entry(row: pd.Series, col: str) -> dict[str, Any]:
+    """One summary row's ``decoder`` with ``col``'s mean (``value``) and ``std``."""
     std = row.get(f"{col}_std")
     return {
         "decoder": row["decoder"],
         "value": float(row[col]),
         "std": None if std is None or pd.isna(std) else float(std),
-        "n": int(row["n"]),
     }
 
 
@@ -317,12 +321,7 @@ def _value_of(frame: pd.DataFrame, decoder: str, col: str) -> dict[str, Any] | N
     rows = frame[frame["decoder"] == decoder]
     if rows.empty or col not in rows or pd.isna(rows[col].iloc[0]):
         return None
-    std = rows[f"{col}_std"].iloc[0] if f"{col}_std" in rows else None
-    return {
-        "decoder": decoder,
-        "value": float(rows[col].iloc[0]),
-        "std": None if std is None or pd.isna(std) else float(std),
-    }
+    return _entry(rows.iloc[0], col)
 
 
 def _within_std(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:

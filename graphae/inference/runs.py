@@ -119,19 +119,17 @@ def embed_graph(
         split = export_split(g, config)
         edge_index, edge_weight = split.mp_edge_index, split.mp_edge_weight
     else:
-        # a Graph object comes with its inputs; a file gets the run's (inductive) fallback
-        fallback = None if isinstance(graph, Graph) else _inputs_fallback(run_dir, config, features)
-        g = (
-            graph
-            if isinstance(graph, Graph)
-            else load_graph(
+        if isinstance(graph, Graph):  # it comes with its inputs
+            g = graph
+        else:  # a file gets the run's (inductive) fallback
+            fallback = _inputs_fallback(run_dir, config, features)
+            g = load_graph(
                 graph,
                 features=features,
                 feature_ids=feature_ids,
                 directed=directed,
                 feature_fallback=fallback or "auto",
             )
-        )
         edge_index, edge_weight = g.data.edge_index, g.edge_weight
     in_channels = model.encoder.in_channels  # 0: featureless (latent codes, input table)
     if g.num_features != in_channels:

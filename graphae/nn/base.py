@@ -21,7 +21,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from graphae.errors import GraphaeError
-from graphae.registry import Registry, check_option_type
+from graphae.registry import Registry, check_option_types
 
 encoders: Registry[Encoder] = Registry("encoder")
 
@@ -152,9 +152,7 @@ def call_factory(
             f"{kind} {name!r} has no option {', '.join(map(repr, unknown))}; "
             f"valid options: {', '.join(valid) or 'none'}"
         )
-    for key, value in options.items():
-        if key in params:
-            check_option_type(kind, name, key, value, params[key])
+    check_option_types(kind, name, params, options)
     kw = {k: v for k, v in context.items() if k in params or accepts_any}
     kw.update(options)
     return factory(**kw)

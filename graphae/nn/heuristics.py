@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphae.errors import GraphaeError
-from graphae.registry import Registry, check_option_type
+from graphae.registry import Registry, check_option_types
 
 __all__ = [
     "ALIASES",
@@ -302,10 +302,7 @@ def heuristic_scores(
     )
     arr = _as_pairs(pairs, adj.num_nodes)
     fn = heuristics.get(key)
-    params = inspect.signature(fn).parameters
-    for k, v in options.items():
-        if k in params:
-            check_option_type("heuristic", key, k, v, params[k])
+    check_option_types("heuristic", key, inspect.signature(fn).parameters, options)
     try:
         return fn(adj, arr, **options)
     except TypeError as e:  # an option the heuristic does not take

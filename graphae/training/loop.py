@@ -265,14 +265,13 @@ class TrainingLoop:
                 self.model.train()
                 if self.selection.exhausted:
                     return None
+            value = float(loss.detach())  # one host transfer per step
             if self.selection.scores_before_step:  # this loss is the previous epoch's model's
                 self.selection.offer_loss(
-                    self.model,
-                    epoch - 1,
-                    distributed.all_mean(self.step.dist, float(loss.detach())),
+                    self.model, epoch - 1, distributed.all_mean(self.step.dist, value)
                 )
             self._update(epoch, loss, named)
-            losses.append(float(loss.detach()))
+            losses.append(value)
             for k, v in named.items():
                 parts.setdefault(k, []).append(v)
         record = {
