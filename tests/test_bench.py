@@ -603,19 +603,26 @@ def test_layer_probes_list_layers_wider_than_max_width_unprobed() -> None:
 # ---------------------------------------------------------------- aggregation and anchors
 
 
+def _model_labels(decoder: str, kind: str) -> dict[str, str]:
+    """The group labels of a model row of dataset ``D``, encoder ``gcn``, variant ``plain``."""
+    return {
+        "kind": "model",
+        "dataset": "D",
+        "encoder": "gcn",
+        "decoder": decoder,
+        "decoder_name": decoder,
+        "decoder_kind": kind,
+        "variant": "plain",
+        "baseline": "",
+    }
+
+
 def _summary(rows: list[tuple[str, str, int, float, float]]) -> pd.DataFrame:
     recs = []
     for i, (dec, kind, params, loss, acc) in enumerate(rows):
         recs.append(
             {
-                "kind": "model",
-                "dataset": "D",
-                "encoder": "gcn",
-                "decoder": dec,
-                "decoder_name": dec,
-                "decoder_kind": kind,
-                "variant": "plain",
-                "baseline": "",
+                **_model_labels(dec, kind),
                 "n": 5,
                 "order": i,
                 "params/decoder": params,
@@ -671,6 +678,77 @@ def test_runner_up_is_another_rung_when_the_best_mean_is_tied() -> None:
     (a,) = capacity_answers(_summary(rows))
     assert {a["best"]["decoder"], a["runner_up"]["decoder"]} == {"a", "b"}
     assert a["runner_up"]["value"] == pytest.approx(0.9)
+
+
+def _seed_runs(values: dict[str, list[float]], kind: str = "structure") -> pd.DataFrame:
+    """A run table: one row per (decoder, seed) with the given node accuracies."""
+    recs = []
+    for order, (dec, accs) in enumerate(values.items()):
+        for seed, acc in enumerate(accs):
+            recs.append(
+                {
+                    **_model_labels(dec, "contrastive" if dec == "dgi" else kind),
+                    "seed": seed,
+                    "order": order,
+                    "probe/node_accuracy": acc,
+                }
+            )
+    return pd.DataFrame(recs)
+
+
+def test_best_and_runner_up_are_compared_seed_by_seed_over_shared_seeds() -> None:
+    """best a = (.80, .82, .84, .86, .88), runner-up b = (.79, .80, .85, .84, .87):
+    d = (.01, .02, -.01, .02, .01), Σ = .05. A sign pattern that flips |d| values
+    summing to F has |Σ| = |.07 - 2F|, at least .05 for F <= .01 (none flipped, or
+    one of the three .01s: 4 patterns) or F >= .06 (their mirrors: 4): p = 8/32."""
+    from graphae.bench.aggregate import summarize
+    from graphae.bench.report import _answer_lines
+
+    a_vals = [0.80, 0.82, 0.84, 0.86, 0.88]
+    b_vals = [0.79, 0.80, 0.85, 0.84, 0.87]
+    runs = _seed_runs({"a": a_vals, "b": b_vals, "c": [0.5] * 4})
+    summary = summarize(runs)
+    (ans,) = capacity_answers(summary, runs)
+    assert ans["best"]["decoder"] == "a" and ans["runner_up"]["decoder"] == "b"
+    pr = ans["runner_up_paired"]
+    d = np.array(a_vals) - np.array(b_vals)
+    bits = (np.arange(32)[:, None] >> np.arange(5)) & 1
+    expected = float(np.mean(np.abs((1 - 2 * bits) @ d) >= abs(d.sum()) - 1e-12))
+    assert pr["p"] == pytest.approx(expected) == pytest.approx(0.25)
+    assert (pr["n"], pr["wins"], pr["losses"], pr["seeds"]) == (5, 4, 1, [0, 1, 2, 3, 4])
+    assert pr["mean_diff"] == pytest.approx(0.01)
+    assert ans["runner_up_within_std"] is True  # gap 0.01 < std of a (0.0316)
+    (line,) = _answer_lines([ans], summary)
+    assert f"seed by seed: higher on 4 of 5 (sign-flip p = {expected:.2g}, not significant)" in line
+    assert "within one standard deviation" in line
+    # the runner-up ran only seeds 0-2: the pairs are those three seeds
+    short = runs[~((runs["decoder"] == "b") & (runs["seed"] > 2))]
+    (ans,) = capacity_answers(summarize(short), short)
+    assert ans["runner_up_paired"]["seeds"] == [0, 1, 2]
+    # without the run table there is no paired comparison, and the line says nothing of it
+    (ans,) = capacity_answers(summary)
+    assert ans["runner_up_paired"] is None
+    assert "seed by seed" not in _answer_lines([ans], summary)[0]
+
+
+def test_rung_against_a_contrastive_row_is_paired_by_seed() -> None:
+    from graphae.bench.aggregate import summarize
+    from graphae.bench.report import _contrastive_sentence
+
+    vals = [0.70 + 0.01 * i for i in range(6)]
+    runs = _seed_runs({"a": vals, "b": [0.5] * 6, "dgi": [v - 0.02 for v in vals]})
+    (ans,) = capacity_answers(summarize(runs), runs)
+    c = ans["contrastive"]
+    assert c["rung_beats_node"] is True
+    assert c["node_paired"]["wins"] == 6 and c["node_paired"]["p"] == pytest.approx(2 / 64)
+    assert "seed by seed: higher on 6 of 6 (sign-flip p = 0.031, significant at 0.05)" in (
+        _contrastive_sentence(ans)
+    )
+    five = runs[runs["seed"] < 5]  # 5 seeds cannot give p < 0.05: the line says so
+    (ans,) = capacity_answers(summarize(five), five)
+    assert "higher on 5 of 5 (sign-flip p = 0.062, not significant; the smallest p that " in (
+        _contrastive_sentence(ans)
+    )
 
 
 def test_answer_says_when_rungs_ran_different_seeds_and_losses_are_within_noise() -> None:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from graphae.bench.runner import SWEEP, read_failures
-from graphae.bench.stats import spearman
+from graphae.bench.stats import paired_difference, spearman
 from graphae.errors import GraphaeError
 
 __all__ = [
@@ -332,12 +332,51 @@ def _within_std(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
     return bool(stds and abs(a["value"] - b["value"]) < max(stds))
 
 
-def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
+def _paired(
+    runs: pd.DataFrame | None, where: dict[str, Any], a: str, b: str, metric: str
+) -> dict[str, Any] | None:
+    """Rows ``a`` and ``b`` (decoder labels) compared on ``metric`` over their shared seeds.
+
+    Args:
+        runs: The run table (:func:`collect`), or ``None``.
+        where: Column values that select the two rows' runs besides ``decoder``
+            (dataset, encoder, variant, kind).
+        a: The first row's decoder label.
+        b: The second row's decoder label.
+        metric: The compared column.
+
+    Returns:
+        :class:`graphae.bench.stats.PairedResult` as a dict with the shared
+        ``seeds``, or ``None`` without runs or with fewer than 2 shared seeds.
+    """
+    if runs is None or runs.empty or metric not in runs or "seed" not in runs:
+        return None
+    sel = runs
+    for col, value in where.items():
+        if col in sel:
+            sel = sel[sel[col] == value]
+    values = [
+        sel[sel["decoder"] == label].dropna(subset=[metric]).set_index("seed")[metric]
+        for label in (a, b)
+    ]
+    shared = sorted(set(values[0].index) & set(values[1].index))
+    res = paired_difference(values[0][shared].to_numpy(), values[1][shared].to_numpy())
+    if res is None:
+        return None
+    return {**res.__dict__, "seeds": [int(v) for v in shared]}
+
+
+def capacity_answers(
+    summary: pd.DataFrame, runs: pd.DataFrame | None = None
+) -> list[dict[str, Any]]:
     """The capacity question, answered from the data for each dataset × encoder × variant.
 
     For each group of decoder rungs: the rung with the best mean probe score
     (``probe/node_accuracy``, or ``probe/link_auc`` on unlabelled graphs) and the
-    best of the others (``runner_up``), the rung validation would pick (best
+    best of the others (``runner_up``, with ``runner_up_within_std`` and, given
+    the runs, ``runner_up_paired``: the two compared seed by seed over their
+    shared seeds with the sign-flip test of
+    :func:`graphae.bench.stats.paired_difference`), the rung validation would pick (best
     ``val/probe/node_accuracy``), the rung with the lowest reconstruction loss
     within each loss group (:func:`loss_groups`; structure BCE and feature loss
     are different quantities and are never compared), whether the best rung's
@@ -354,6 +393,8 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
 
     Args:
         summary: :func:`summarize` output.
+        runs: The run table it summarises (:func:`collect`); without it the
+            answers carry no paired comparisons.
 
     Returns:
         One dict per group.
@@ -384,6 +425,12 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
         if ans["best"] is not None and len(grp) > 1:
             # the best value among the other rows: a sort could put a tied row first
             ans["runner_up"] = _pick(grp.drop(index=grp[metric].idxmax()), metric)
+        if ans["runner_up"] is not None:
+            ans["runner_up_within_std"] = _within_std(ans["best"], ans["runner_up"])
+            where = {"kind": "model", "dataset": dataset, "encoder": encoder, "variant": variant}
+            ans["runner_up_paired"] = _paired(
+                runs, where, ans["best"]["decoder"], ans["runner_up"]["decoder"], metric
+            )
         if "seeds" in grp:
             counts = grp["n"].astype(int)
             ans["seeds"] = {
@@ -425,17 +472,20 @@ def capacity_answers(summary: pd.DataFrame) -> list[dict[str, Any]]:
             ans["beats_baselines"] = bool(best and best["value"] > float(b[metric]))
         cl = contrastive[contrastive["dataset"] == dataset]
         if not cl.empty:
-            ans["contrastive"] = _versus_contrastive(ans, cl, metric)
+            ans["contrastive"] = _versus_contrastive(ans, cl, metric, runs)
         answers.append(ans)
     return answers
 
 
-def _versus_contrastive(ans: dict[str, Any], cl: pd.DataFrame, metric: str) -> dict[str, Any]:
+def _versus_contrastive(
+    ans: dict[str, Any], cl: pd.DataFrame, metric: str, runs: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Does any autoencoder rung beat the best self-supervised row (node and link probes)?
 
     ``rung_beats_node`` / ``rung_beats_link``: the best rung's mean is higher
     than the best contrastive row's mean (``None`` when either is missing);
-    ``*_within_std``: the gap is smaller than the larger of the two stds.
+    ``*_within_std``: the gap is smaller than the larger of the two stds;
+    ``*_paired``: the two compared over their shared seeds (:func:`_paired`).
     """
     out: dict[str, Any] = {"rows": len(cl)}
     for key, col, best in (
@@ -449,7 +499,25 @@ def _versus_contrastive(ans: dict[str, Any], cl: pd.DataFrame, metric: str) -> d
             continue
         out[f"rung_beats_{key}"] = bool(best["value"] > ref["value"])
         out[f"{key}_within_std"] = _within_std(best, ref)
+        out[f"{key}_paired"] = _paired_across(runs, ans, best["decoder"], ref["decoder"], col)
     return out
+
+
+def _paired_across(
+    runs: pd.DataFrame | None, ans: dict[str, Any], rung: str, ref: str, metric: str
+) -> dict[str, Any] | None:
+    """A rung of ``ans``'s group against a contrastive row of its dataset, by seed."""
+    if runs is None or runs.empty:
+        return None
+    here = (runs["kind"] == "model") & (runs["dataset"] == ans["dataset"])
+    mine = (
+        (runs["encoder"] == ans["encoder"])
+        & (runs["variant"] == ans["variant"])
+        & (runs["decoder"] == rung)
+    )
+    theirs = (runs["decoder_kind"] == "contrastive") & (runs["decoder"] == ref)
+    both = runs[here & (mine | theirs)]
+    return _paired(both, {}, rung, ref, metric)
 
 
 def _json_ready(obj: Any) -> Any:
@@ -563,7 +631,7 @@ def write_tables(
     summary = summarize(runs)
     layer_keys = [*GROUP_KEYS, "position", "part", "name", "dim"]
     layers_summary = summarize(layers, layer_keys) if not layers.empty else pd.DataFrame()
-    answers = capacity_answers(summary)
+    answers = capacity_answers(summary, runs)
     tables = out / "tables"
     tables.mkdir(parents=True, exist_ok=True)
     for name, frame in (("runs", runs), ("summary", summary)):

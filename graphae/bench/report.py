@@ -41,7 +41,7 @@ from graphae.bench.curves import (
     plot_curves,
 )
 from graphae.bench.spec import HEURISTIC_BASELINES
-from graphae.bench.stats import EXACT_MAX_N, PERMUTATION_DRAWS
+from graphae.bench.stats import EXACT_MAX_N, PAIRED_EXACT_MAX_N, PERMUTATION_DRAWS
 
 __all__ = ["write_report"]
 
@@ -475,12 +475,9 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
         ru = a.get("runner_up")
         if ru is not None:
             gap = best["value"] - ru["value"]
-            close = (
-                " — within one standard deviation"
-                if best.get("std") is not None and gap < best["std"]
-                else ""
-            )
+            close = " — within one standard deviation" if a.get("runner_up_within_std") else ""
             s += f", ahead of {ru['decoder']} ({ru['value']:.3f}) by {gap:.3f}{close}"
+            s += _paired_phrase(a.get("runner_up_paired"))
         s += "."
         seeds = a.get("seeds") or {}
         if seeds and not seeds.get("same_sets"):
@@ -531,6 +528,25 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
     return lines
 
 
+def _paired_phrase(paired: dict[str, Any] | None) -> str:
+    """``"; seed by seed: higher on 7 of 10 (sign-flip p = 0.11, not significant)"``.
+
+    Empty without a paired comparison (:func:`graphae.bench.aggregate._paired`).
+    """
+    if not paired:
+        return ""
+    n, p = paired["n"], paired["p"]
+    verdict = "significant at 0.05" if p < 0.05 else "not significant"
+    if p >= 0.05 and paired.get("method") == "exact" and p <= 2.0 / 2**n + 1e-12:
+        verdict += f"; the smallest p that {n} seeds allow"
+    ties = n - paired["wins"] - paired["losses"]
+    tied = f", tied on {ties}" if ties else ""
+    return (
+        f"; seed by seed: higher on {paired['wins']} of {n}{tied} "
+        f"(sign-flip p = {p:.2g}, {verdict})"
+    )
+
+
 def _contrastive_sentence(a: dict[str, Any]) -> str:
     """Whether any autoencoder rung beats the best self-supervised row, per probe."""
     c = a.get("contrastive")
@@ -551,7 +567,7 @@ def _contrastive_sentence(a: dict[str, Any]) -> str:
         parts.append(
             f"on the {probe} the best autoencoder rung ({best['decoder']}, {best['value']:.3f}) "
             f"{verdict} the best self-supervised row ({ref['decoder']}, "
-            f"{_fmt(ref['value'], ref['std'])}){tie}"
+            f"{_fmt(ref['value'], ref['std'])}){tie}{_paired_phrase(c.get(f'{key}_paired'))}"
         )
     return (" Against the contrastive references: " + "; ".join(parts) + ".") if parts else ""
 
@@ -886,7 +902,12 @@ def write_report(
         "(feature decoders). ρ is Spearman's rank correlation across the rungs of one "
         "group (one mean per rung); p is its two-sided permutation p-value, exact (every "
         f"ordering of the rungs) up to {EXACT_MAX_N} rungs, else from "
-        f"{PERMUTATION_DRAWS:,} seeded orderings."
+        f'{PERMUTATION_DRAWS:,} seeded orderings. "Seed by seed" compares two rows over '
+        "the seeds both ran (a seed fixes the split and the initial draw, so the pair differs "
+        "only by the model): the count of seeds on which the first is higher, and the "
+        "two-sided sign-flip p-value of the mean per-seed difference, exact (every sign "
+        f"pattern) up to {PAIRED_EXACT_MAX_N} seeds; with n seeds it cannot go below "
+        "2/2^n (0.0625 at 5 seeds)."
     )
     if not summary.empty:
         _plot_capacity(summary, datasets, plots / "capacity.png")
