@@ -721,6 +721,7 @@ def test_best_and_runner_up_are_compared_seed_by_seed_over_shared_seeds() -> Non
     (line,) = _answer_lines([ans], summary)
     assert f"seed by seed: higher on 4 of 5 (sign-flip p = {expected:.2g}, not significant)" in line
     assert "within one standard deviation" in line
+    assert '"seed by seed" counts only the seeds both rows ran.' in line  # c ran 4 seeds
     # the runner-up ran only seeds 0-2: the pairs are those three seeds
     short = runs[~((runs["decoder"] == "b") & (runs["seed"] > 2))]
     (ans,) = capacity_answers(summarize(short), short)
@@ -772,7 +773,7 @@ def test_answer_says_when_rungs_ran_different_seeds_and_losses_are_within_noise(
     assert f["loss_of_best"] == {"decoder": "tied", "value": 0.010913, "std": 0.00004}
     assert f["lowest_loss_within_std"] is False  # gap 5.1e-5 > 4.3e-5
     (line,) = _answer_lines([a], s)
-    assert "The rungs ran 3–4 seeds" in line and "not paired comparisons" in line
+    assert "The rungs ran 3–4 seeds" in line and "not a paired comparison" in line
     assert "mirror's (0.01086 ± 0.00004)" in line and "within one standard" not in line
     s.loc[2, "recon/loss_std"] = 0.00006
     (line,) = _answer_lines(capacity_answers(s), s)

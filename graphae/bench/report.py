@@ -485,7 +485,12 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
             ran = f"{lo}–{hi} seeds" if lo != hi else "different seeds"
             s += (
                 f" The rungs ran {ran} (each seed is its own split): each mean is over its "
-                "own seeds, so close gaps are not paired comparisons."
+                "own seeds, so the gap between two means is not a paired comparison"
+            )
+            s += (
+                '; "seed by seed" counts only the seeds both rows ran.'
+                if a.get("runner_up_paired")
+                else "."
             )
         vp = a.get("val_pick")
         if vp is not None and vp["decoder"] != best["decoder"]:
