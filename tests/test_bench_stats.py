@@ -84,7 +84,7 @@ def test_paired_all_wins_reach_the_smallest_p_for_the_seed_count() -> None:
     extreme, p = 2/32 = 0.0625 — five seeds can never give p < 0.05."""
     a = np.array([0.9, 0.8, 0.85, 0.7, 0.95])
     res = paired_difference(a, a - np.array([0.01, 0.02, 0.03, 0.04, 0.05]))
-    assert res is not None and res.p == pytest.approx(2 / 32) and res.wins == 5
+    assert res is not None and res.p == pytest.approx(2 / 32) == res.p_min and res.wins == 5
     flipped = paired_difference(a - 0.01, a)
     assert flipped is not None and flipped.p == pytest.approx(2 / 32)  # two-sided
     assert flipped.losses == 5 and flipped.mean_diff == pytest.approx(-0.01)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -332,38 +333,28 @@ def _within_std(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
     return bool(stds and abs(a["value"] - b["value"]) < max(stds))
 
 
-def _paired(
-    runs: pd.DataFrame | None, where: dict[str, Any], a: str, b: str, metric: str
-) -> dict[str, Any] | None:
-    """Rows ``a`` and ``b`` (decoder labels) compared on ``metric`` over their shared seeds.
+def _seed_values(runs: pd.DataFrame, mask: pd.Series, metric: str) -> pd.Series:
+    """``metric`` of the runs ``mask`` selects, indexed by seed (runs without it dropped)."""
+    return runs[mask].dropna(subset=[metric]).set_index("seed")[metric]
 
-    Args:
-        runs: The run table (:func:`collect`), or ``None``.
-        where: Column values that select the two rows' runs besides ``decoder``
-            (dataset, encoder, variant, kind).
-        a: The first row's decoder label.
-        b: The second row's decoder label.
-        metric: The compared column.
+
+def _paired(a: pd.Series, b: pd.Series) -> dict[str, Any] | None:
+    """Two rows' seed-indexed values (:func:`_seed_values`) compared over their shared seeds.
 
     Returns:
         :class:`graphae.bench.stats.PairedResult` as a dict with the shared
-        ``seeds``, or ``None`` without runs or with fewer than 2 shared seeds.
+        ``seeds``, or ``None`` with fewer than 2 shared seeds.
     """
-    if runs is None or runs.empty or metric not in runs or "seed" not in runs:
-        return None
-    sel = runs
-    for col, value in where.items():
-        if col in sel:
-            sel = sel[sel[col] == value]
-    values = [
-        sel[sel["decoder"] == label].dropna(subset=[metric]).set_index("seed")[metric]
-        for label in (a, b)
-    ]
-    shared = sorted(set(values[0].index) & set(values[1].index))
-    res = paired_difference(values[0][shared].to_numpy(), values[1][shared].to_numpy())
+    shared = sorted(set(a.index) & set(b.index))
+    res = paired_difference(a[shared].to_numpy(), b[shared].to_numpy())
     if res is None:
         return None
-    return {**res.__dict__, "seeds": [int(v) for v in shared]}
+    return {**asdict(res), "seeds": [int(v) for v in shared]}
+
+
+def _usable(runs: pd.DataFrame | None, metric: str) -> bool:
+    """Whether ``runs`` can give a paired comparison on ``metric``."""
+    return runs is not None and not runs.empty and metric in runs and "seed" in runs
 
 
 def capacity_answers(
@@ -427,10 +418,15 @@ def capacity_answers(
             ans["runner_up"] = _pick(grp.drop(index=grp[metric].idxmax()), metric)
         if ans["runner_up"] is not None:
             ans["runner_up_within_std"] = _within_std(ans["best"], ans["runner_up"])
-            where = {"kind": "model", "dataset": dataset, "encoder": encoder, "variant": variant}
-            ans["runner_up_paired"] = _paired(
-                runs, where, ans["best"]["decoder"], ans["runner_up"]["decoder"], metric
-            )
+            ans["runner_up_paired"] = None
+            if _usable(runs, metric):
+                mine = _group_mask(runs, ans)
+                ans["runner_up_paired"] = _paired(
+                    *(
+                        _seed_values(runs, mine & (runs["decoder"] == row["decoder"]), metric)
+                        for row in (ans["best"], ans["runner_up"])
+                    )
+                )
         if "seeds" in grp:
             counts = grp["n"].astype(int)
             ans["seeds"] = {
@@ -507,17 +503,28 @@ def _paired_across(
     runs: pd.DataFrame | None, ans: dict[str, Any], rung: str, ref: str, metric: str
 ) -> dict[str, Any] | None:
     """A rung of ``ans``'s group against a contrastive row of its dataset, by seed."""
-    if runs is None or runs.empty:
+    if not _usable(runs, metric):
         return None
-    here = (runs["kind"] == "model") & (runs["dataset"] == ans["dataset"])
-    mine = (
-        (runs["encoder"] == ans["encoder"])
-        & (runs["variant"] == ans["variant"])
-        & (runs["decoder"] == rung)
+    theirs = (
+        (runs["kind"] == "model")
+        & (runs["dataset"] == ans["dataset"])
+        & (runs["decoder_kind"] == "contrastive")
+        & (runs["decoder"] == ref)
     )
-    theirs = (runs["decoder_kind"] == "contrastive") & (runs["decoder"] == ref)
-    both = runs[here & (mine | theirs)]
-    return _paired(both, {}, rung, ref, metric)
+    return _paired(
+        _seed_values(runs, _group_mask(runs, ans) & (runs["decoder"] == rung), metric),
+        _seed_values(runs, theirs, metric),
+    )
+
+
+def _group_mask(runs: pd.DataFrame, ans: dict[str, Any]) -> pd.Series:
+    """The model runs of ``ans``'s dataset, encoder and variant."""
+    return (
+        (runs["kind"] == "model")
+        & (runs["dataset"] == ans["dataset"])
+        & (runs["encoder"] == ans["encoder"])
+        & (runs["variant"] == ans["variant"])
+    )
 
 
 def _json_ready(obj: Any) -> Any:

@@ -542,7 +542,7 @@ def _paired_phrase(paired: dict[str, Any] | None) -> str:
         return ""
     n, p = paired["n"], paired["p"]
     verdict = "significant at 0.05" if p < 0.05 else "not significant"
-    if p >= 0.05 and paired.get("method") == "exact" and p <= 2.0 / 2**n + 1e-12:
+    if p >= 0.05 and p <= paired["p_min"] + 1e-12:
         verdict += f"; the smallest p that {n} seeds allow"
     ties = n - paired["wins"] - paired["losses"]
     tied = f", tied on {ties}" if ties else ""

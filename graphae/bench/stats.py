@@ -90,8 +90,18 @@ def spearman(a: np.ndarray, b: np.ndarray, seed: int = 0) -> SpearmanResult | No
         method = "permutation"
     null = (yc[orders] @ xc) / scale
     extreme = int(np.count_nonzero(np.abs(null) >= abs(rho) - 1e-12))
-    p = extreme / len(orders) if method == "exact" else (extreme + 1) / (len(orders) + 1)
-    return SpearmanResult(rho=max(-1.0, min(1.0, rho)), p=min(1.0, p), method=method, n=n)
+    p = _share(extreme, len(orders), method)
+    return SpearmanResult(rho=max(-1.0, min(1.0, rho)), p=p, method=method, n=n)
+
+
+def _share(extreme: int, total: int, method: str) -> float:
+    """The p-value from ``extreme`` of ``total`` null values at least as extreme.
+
+    Exact enumeration: ``extreme / total``. Seeded draws: ``(extreme + 1) / (total + 1)``
+    (the observed value counts as one draw, so p is never 0).
+    """
+    p = extreme / total if method == "exact" else (extreme + 1) / (total + 1)
+    return min(1.0, p)
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ class PairedResult:
             sign patterns of the differences whose mean is at least as far from 0
             (exact), or ``(k + 1) / (draws + 1)`` of seeded draws.
         method: ``"exact"`` or ``"permutation"``.
+        p_min: The smallest ``p`` this many pairs can give: ``2 / 2^n`` exact (the
+            observed pattern and its mirror), ``1 / (draws + 1)`` from draws.
     """
 
     n: int
@@ -115,6 +127,7 @@ class PairedResult:
     losses: int
     p: float
     method: str
+    p_min: float
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, seed: int = 0) -> PairedResult | None:
@@ -154,12 +167,12 @@ def paired_difference(a: np.ndarray, b: np.ndarray, seed: int = 0) -> PairedResu
     null = np.abs((1 - 2 * bits) @ d)
     observed = abs(float(d.sum()))
     extreme = int(np.count_nonzero(null >= observed - 1e-12 * max(1.0, observed)))
-    p = extreme / len(bits) if method == "exact" else (extreme + 1) / (len(bits) + 1)
     return PairedResult(
         n=n,
         mean_diff=float(d.mean()),
         wins=int(np.count_nonzero(d > 0)),
         losses=int(np.count_nonzero(d < 0)),
-        p=min(1.0, p),
+        p=_share(extreme, len(bits), method),
         method=method,
+        p_min=_share(2 if method == "exact" else 0, len(bits), method),
     )
