@@ -349,7 +349,7 @@ class Embeddings:
         return cls(list(df.index), df.to_numpy(dtype=np.float32))
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(self, path: str | os.PathLike[str], *, quiet: bool = False) -> Path:
         """Write to ``path``, the format chosen by its extension (see module docs).
 
         The write is atomic: the data goes to a temporary sibling that is renamed
@@ -357,6 +357,8 @@ class Embeddings:
 
         Args:
             path: Target ending in ``.npy``, ``.npz``, ``.csv`` or ``.parquet``.
+            quiet: Do not log the write. For callers that write into a temporary
+                folder and report the final path themselves.
 
         Returns:
             The path written.
@@ -382,7 +384,8 @@ class Embeddings:
             self._save_csv(path)
         else:
             self._save_parquet(path)
-        logger.info("wrote %s (%d nodes x %d dims)", path, len(self), self.dim)
+        if not quiet:
+            logger.info("wrote %s (%d nodes x %d dims)", path, len(self), self.dim)
         return path
 
     def _save_npy(self, path: Path) -> None:

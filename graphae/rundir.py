@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import random
@@ -51,6 +52,8 @@ import numpy as np
 import torch
 
 from graphae.errors import GraphaeError, InputError
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = ".graphae-run"
 CHECKPOINT_FORMAT = 1
@@ -368,6 +371,7 @@ def save_run(
 
     fmt = check_embeddings_format(embeddings_format)
     out = Path(out)
+    emb = Embeddings(run.graph.nodes.ids, run.export_z.numpy())
 
     def write(tmp: Path) -> None:
         (tmp / "config.json").write_text(json.dumps(run.config.to_dict(), indent=2))
@@ -378,7 +382,7 @@ def save_run(
             lines = "".join(json.dumps(r) + "\n" for r in run.result.history)
             (tmp / METRICS_FILE).write_text(lines, encoding="utf-8")
         # the exported embeddings/model: over every edge when export_edges is all/refit
-        Embeddings(run.graph.nodes.ids, run.export_z.numpy()).save(tmp / f"embeddings.{fmt}")
+        emb.save(tmp / f"embeddings.{fmt}", quiet=True)  # logged below, at its final path
         spec = {
             "config": run.config.to_dict(),
             "in_channels": run.graph.num_features,
@@ -387,6 +391,7 @@ def save_run(
         save_checkpoint(tmp, run.export_model, spec, run.graph.nodes.to_json())
 
     write_atomic_folder(out, write, force=force)
+    logger.info("wrote %s (%d nodes x %d dims)", out / f"embeddings.{fmt}", len(emb), emb.dim)
     return out
 
 

@@ -8,6 +8,7 @@ probe-near-chance / near-one checks of the underlying probes live in
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -555,7 +556,7 @@ def test_layer_outputs_walk_encoder_then_decoder(tiny_graph) -> None:
             torch.testing.assert_close(outs[-1][2], x_hat)
 
 
-def test_layer_probes_list_layers_wider_than_max_width_unprobed() -> None:
+def test_layer_probes_list_layers_wider_than_max_width_unprobed(caplog) -> None:
     """``layers: {max_width: W}``: a wider layer (the mirror's x̂, F = 34 on the karate
     club) keeps its place and width with ``skipped`` and no probe; the others are
     probed exactly as without the cap."""
@@ -573,8 +574,16 @@ def test_layer_probes_list_layers_wider_than_max_width_unprobed() -> None:
     model = build_model(cfg, 34, 34)
     split = make_split(g, cfg)
     full = layerwise_probes(model, g, split, node=True, link=True, nmi=True)
-    capped = layerwise_probes(model, g, split, max_width=8)
+    with caplog.at_level(logging.INFO, logger="graphae.bench.probes"):
+        capped = layerwise_probes(model, g, split, max_width=8)
     assert [r["dim"] for r in capped] == [8, 4, 8, 34]
+    # -v names the layer whose probe lines follow
+    assert [r.getMessage() for r in caplog.records] == [
+        "layer 1/4 (encoder.1, 8 dims):",
+        "layer 2/4 (encoder.2 (z), 4 dims):",
+        "layer 3/4 (decoder.1, 8 dims):",
+        "layer 4/4 (decoder.2, 34 dims): skipped, wider than max_width 8",
+    ]
     assert capped[:-1] == full[:-1]
     assert capped[-1] == {
         "position": 4,

@@ -355,3 +355,21 @@ def test_rng_states_round_trip() -> None:
     b = (random.random(), np.random.rand(), torch.rand(3), torch.rand(2, generator=gen))
     assert a[0] == b[0] and a[1] == b[1]
     assert torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+
+
+def test_save_run_logs_the_embeddings_at_their_final_path(tmp_path: Path, caplog) -> None:
+    """The embeddings are written inside a temporary sibling folder; the log names
+    where they end up, never the temporary folder (which is gone after the rename)."""
+    import logging
+
+    from graphae.config import RunConfig
+    from graphae.pipeline import fit
+
+    edges = tmp_path / "e.csv"
+    edges.write_text("".join(f"n{i},n{(i + 1) % 12}\n" for i in range(12)), encoding="utf-8")
+    run = fit(RunConfig(graph=str(edges), epochs=2, device="cpu", val_ratio=0.1, test_ratio=0.1))
+    with caplog.at_level(logging.INFO, logger="graphae"):
+        out = rundir.save_run(tmp_path / "run", run, embeddings_format="csv")
+    wrote = [r.getMessage() for r in caplog.records if r.getMessage().startswith("wrote ")]
+    assert wrote == [f"wrote {out / 'embeddings.csv'} (12 nodes x {run.export_z.shape[1]} dims)"]
+    assert (out / "embeddings.csv").is_file()

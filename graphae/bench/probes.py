@@ -98,17 +98,26 @@ def layerwise_probes(
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     x = input_features(graph, feature_norm, device)
     records: list[dict[str, Any]] = []
-    for pos, (part, name, h) in enumerate(layer_outputs(model, x, split.to(device)), start=1):
+    layers = layer_outputs(model, x, split.to(device))
+    for pos, (part, name, h) in enumerate(layers, start=1):
         rec: dict[str, Any] = {"position": pos, "part": part, "name": name, "dim": int(h.size(1))}
         if max_width is not None and h.size(1) > max_width:
             rec["skipped"] = f"wider than max_width {max_width}"
+            log.info(
+                "layer %d/%d (%s, %d dims): skipped, %s",
+                pos,
+                len(layers),
+                name,
+                h.size(1),
+                rec["skipped"],
+            )
             records.append(rec)
             continue
+        log.info("layer %d/%d (%s, %d dims):", pos, len(layers), name, h.size(1))
         hc = h.detach().float().cpu()
         if not bool(torch.isfinite(hc).all()):
             rec["error"] = "non-finite values"
         else:
             rec.update(probe_embeddings(hc, graph, split, seed, node=node, link=link, nmi=nmi))
         records.append(rec)
-    log.info("layer-wise probes: %d layers", len(records))
     return records
