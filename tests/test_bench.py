@@ -873,6 +873,9 @@ def test_anchors_file_parses_and_matches_conditions() -> None:
     assert len(anchors) >= 20 and all(cols <= set(a) for a in anchors)
     assert any(a["method"] == "GraphMAE" and a["published"].startswith("84.2") for a in anchors)
     assert any(a["dataset"] == "ogbl-ddi" and a["published"] == "53.90 ± 4.74" for a in anchors)
+    assert any(
+        a["dataset"] == "Amazon Computers" and a["published"] == "90.34 ± 0.19" for a in anchors
+    )
     s = _summary([("inner_product", "structure", 0, 0.9, 0.7)])
     s["link/auc"] = [0.92, np.nan]
     s["link/auc_std"] = [0.01, np.nan]
