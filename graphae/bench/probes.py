@@ -101,19 +101,13 @@ def layerwise_probes(
     layers = layer_outputs(model, x, split.to(device))
     for pos, (part, name, h) in enumerate(layers, start=1):
         rec: dict[str, Any] = {"position": pos, "part": part, "name": name, "dim": int(h.size(1))}
+        head = f"layer {pos}/{len(layers)} ({name}, {h.size(1)} dims):"  # -v: whose lines follow
         if max_width is not None and h.size(1) > max_width:
             rec["skipped"] = f"wider than max_width {max_width}"
-            log.info(
-                "layer %d/%d (%s, %d dims): skipped, %s",
-                pos,
-                len(layers),
-                name,
-                h.size(1),
-                rec["skipped"],
-            )
+            log.info("%s skipped, %s", head, rec["skipped"])
             records.append(rec)
             continue
-        log.info("layer %d/%d (%s, %d dims):", pos, len(layers), name, h.size(1))
+        log.info("%s", head)
         hc = h.detach().float().cpu()
         if not bool(torch.isfinite(hc).all()):
             rec["error"] = "non-finite values"
