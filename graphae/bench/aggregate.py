@@ -418,15 +418,14 @@ def capacity_answers(
             ans["runner_up"] = _pick(grp.drop(index=grp[metric].idxmax()), metric)
         if ans["runner_up"] is not None:
             ans["runner_up_within_std"] = _within_std(ans["best"], ans["runner_up"])
-            ans["runner_up_paired"] = None
-            if _usable(runs, metric):
-                mine = _group_mask(runs, ans)
-                ans["runner_up_paired"] = _paired(
-                    *(
-                        _seed_values(runs, mine & (runs["decoder"] == row["decoder"]), metric)
-                        for row in (ans["best"], ans["runner_up"])
-                    )
+            ans["runner_up_paired"] = (
+                _paired(
+                    _rung_values(runs, ans, ans["best"]["decoder"], metric),
+                    _rung_values(runs, ans, ans["runner_up"]["decoder"], metric),
                 )
+                if _usable(runs, metric)
+                else None
+            )
         if "seeds" in grp:
             counts = grp["n"].astype(int)
             ans["seeds"] = {
@@ -511,20 +510,20 @@ def _paired_across(
         & (runs["decoder_kind"] == "contrastive")
         & (runs["decoder"] == ref)
     )
-    return _paired(
-        _seed_values(runs, _group_mask(runs, ans) & (runs["decoder"] == rung), metric),
-        _seed_values(runs, theirs, metric),
-    )
+    return _paired(_rung_values(runs, ans, rung, metric), _seed_values(runs, theirs, metric))
 
 
-def _group_mask(runs: pd.DataFrame, ans: dict[str, Any]) -> pd.Series:
-    """The model runs of ``ans``'s dataset, encoder and variant."""
-    return (
+def _rung_values(runs: pd.DataFrame, ans: dict[str, Any], decoder: str, metric: str) -> pd.Series:
+    """``metric`` by seed of the rung ``decoder`` of ``ans``'s group (its dataset,
+    encoder and variant)."""
+    mine = (
         (runs["kind"] == "model")
         & (runs["dataset"] == ans["dataset"])
         & (runs["encoder"] == ans["encoder"])
         & (runs["variant"] == ans["variant"])
+        & (runs["decoder"] == decoder)
     )
+    return _seed_values(runs, mine, metric)
 
 
 def _json_ready(obj: Any) -> Any:
