@@ -35,9 +35,26 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def git_hash() -> str | None:
-    """Commit of the graphae source tree, with ``+dirty`` when modified; ``None`` outside git."""
-    root = Path(__file__).resolve().parent.parent
+#: What makes a run's source "dirty": the package and its build metadata. Results,
+#: logs and benchmark folders of the same checkout change while sweeps run and say
+#: nothing about the code that produced a run.
+SOURCE_PATHS = ("graphae", "pyproject.toml")
+
+
+def git_hash(root: Path | None = None) -> str | None:
+    """Commit of the graphae source tree, with ``+dirty`` when that source is modified.
+
+    Only :data:`SOURCE_PATHS` count: a modified results file or sweep log in the same
+    checkout leaves the hash clean, while an edited or new (untracked) module under
+    ``graphae/`` marks it ``+dirty``.
+
+    Args:
+        root: The checkout to read; defaults to the one this module was imported from.
+
+    Returns:
+        ``"<40-hex commit>"`` or ``"<commit>+dirty"``; ``None`` outside git or without git.
+    """
+    root = Path(__file__).resolve().parent.parent if root is None else root
     try:
         head = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
@@ -47,7 +64,16 @@ def git_hash() -> str | None:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "status",
+                "--porcelain",
+                "--untracked-files=all",
+                "--",
+                *SOURCE_PATHS,
+            ],
             capture_output=True,
             text=True,
             timeout=5,

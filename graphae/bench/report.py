@@ -65,6 +65,38 @@ def _base_kind(group: str) -> str:
 _BASELINE_STYLE = {"features": "--", "spectral": ":", "untrained": "-."}
 
 
+def _source_line(gits: pd.Series, shown: int = 3) -> str:
+    """The report's ``- Source:`` line: which commits the runs came from, with counts.
+
+    Args:
+        gits: One commit per run (``"<hash>"``, ``"<hash>+dirty"`` or missing).
+        shown: How many commits to name; the rest are counted.
+
+    Returns:
+        The Markdown line, or ``""`` when no run recorded a commit.
+    """
+    known = gits.dropna().astype(str)
+    known = known[known != ""]
+    if known.empty:
+        return ""
+    counts = known.value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    named = [
+        f"`{g[:12]}{'+dirty' if g.endswith('+dirty') else ''}` ({n} run{'s' if n != 1 else ''})"
+        for g, n in counts.head(shown).items()
+    ]
+    line = f"- Source: {', '.join(named)}"
+    if len(counts) > shown:
+        more = len(counts) - shown
+        line += (
+            f" and {more} more commit{'s' if more != 1 else ''} (column `git` of `tables/runs.csv`)"
+        )
+    dirty = int(known.str.endswith("+dirty").sum())
+    if dirty:
+        line += f"; {dirty} of {len(known)} runs came from a source tree with uncommitted changes"
+    return line + "."
+
+
 def _fmt(mean: Any, std: Any = None, scale: float = 1.0, digits: int = 3) -> str:
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "—"
@@ -976,9 +1008,10 @@ def write_report(
             md.append(
                 f"- Peak resident memory of the sweep process: {runs['memory/peak_rss_mb'].max():.0f} MiB."
             )
-        gits = sorted(set(runs["git"].dropna())) if "git" in runs else []
-        if gits:
-            md.append(f"- Source: {', '.join(gits)}.")
+        if "git" in runs:
+            source = _source_line(runs["git"])
+            if source:
+                md.append(source)
     if info["skipped"]:
         md.append(
             f"- Baselines that did not apply: {len(info['skipped'])} "
