@@ -762,7 +762,8 @@ def test_rung_against_a_contrastive_row_is_paired_by_seed() -> None:
 
 
 def test_answer_says_when_rungs_ran_different_seeds_and_losses_are_within_noise() -> None:
-    from graphae.bench.report import _answer_lines, _fmt_loss
+    from graphae.bench.formats import format_loss
+    from graphae.bench.report import _answer_lines
 
     s = _summary(
         [
@@ -787,9 +788,9 @@ def test_answer_says_when_rungs_ran_different_seeds_and_losses_are_within_noise(
     s.loc[2, "recon/loss_std"] = 0.00006
     (line,) = _answer_lines(capacity_answers(s), s)
     assert "though its loss (0.01091 ± 0.00004) is within one standard deviation" in line
-    assert _fmt_loss(0.3706, 0.0021) == "0.3706 ± 0.0021"
-    assert _fmt_loss(2.9213, 0.6752) == "2.921 ± 0.675"
-    assert _fmt_loss(float("nan")) == "—"
+    assert format_loss(0.3706, 0.0021) == "0.3706 ± 0.0021"
+    assert format_loss(2.9213, 0.6752) == "2.921 ± 0.675"
+    assert format_loss(float("nan")) == "—"
 
 
 def test_a_metric_some_seeds_lack_is_averaged_over_the_others_and_says_so() -> None:

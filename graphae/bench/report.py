@@ -18,20 +18,23 @@ rebuilding ``DIR/tables/*`` first (:func:`graphae.bench.aggregate.write_tables`)
 * the answer to the capacity question per dataset, stated from the numbers,
   tables of every configuration beside its baselines, and the published anchors
   of ``benchmarks/anchors.md``.
+
+This module writes the text and assembles the report; the figures are drawn by
+:mod:`graphae.bench.plots` and :func:`graphae.bench.curves.plot_curves`, and the
+numbers formatted by :mod:`graphae.bench.formats`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from graphae.bench.aggregate import loss_column, loss_groups, primary_metric, write_tables
+from graphae.bench.aggregate import primary_metric, write_tables
 from graphae.bench.anchors import default_anchors_path, match_anchors, read_anchors
 from graphae.bench.curves import (
     CHANCE_AUC,
@@ -40,29 +43,20 @@ from graphae.bench.curves import (
     mean_curves,
     plot_curves,
 )
+from graphae.bench.formats import (
+    METRIC_NAMES,
+    format_loss,
+    format_params,
+    format_value,
+    markdown_table,
+)
+from graphae.bench.plots import plot_capacity, plot_layers, plot_loss_vs_probe
 from graphae.bench.spec import HEURISTIC_BASELINES
 from graphae.bench.stats import EXACT_MAX_N, PAIRED_EXACT_MAX_N, PERMUTATION_DRAWS
 
 __all__ = ["write_report"]
 
 log = logging.getLogger(__name__)
-
-_NAMES = {
-    "probe/node_accuracy": "node-probe accuracy",
-    "probe/link_auc": "link-probe AUC",
-    "probe/nmi": "k-means NMI",
-    "link/auc": "decoder link AUC",
-    "recon/loss": "reconstruction loss",
-}
-_KIND_STYLE = {"structure": ("-", "o"), "feature": ("--", "s"), "joint": (":", "^")}
-
-
-def _base_kind(group: str) -> str:
-    """The decoder kind of a loss group (``"feature (sce)"`` -> ``"feature"``)."""
-    return group.split(" (", 1)[0]
-
-
-_BASELINE_STYLE = {"features": "--", "spectral": ":", "untrained": "-."}
 
 
 def _source_line(gits: pd.Series, shown: int = 3) -> str:
@@ -97,362 +91,6 @@ def _source_line(gits: pd.Series, shown: int = 3) -> str:
     return line + "."
 
 
-def _fmt(mean: Any, std: Any = None, scale: float = 1.0, digits: int = 3) -> str:
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "—"
-    s = f"{scale * float(mean):.{digits}f}"
-    if std is not None and not (isinstance(std, float) and math.isnan(std)):
-        s += f" ± {scale * float(std):.{digits}f}"
-    return s
-
-
-def _fmt_loss(mean: Any, std: Any = None, significant: int = 4) -> str:
-    """A loss to ``significant`` digits, its std to the same decimals.
-
-    Losses span 0.008 (a feature MSE) to 1.4 (a pair BCE): a fixed 4 decimals
-    showed 0.010862 ± 0.000043 as "0.0109 ± 0.0000".
-    """
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "—"
-    v = float(mean)
-    digits = significant - 1 - math.floor(math.log10(abs(v))) if v != 0 else significant
-    return _fmt(v, std, digits=max(0, digits))
-
-
-def _params(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return f"{round(float(v)):,}"
-
-
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def _group_label(row: pd.Series, variants: int) -> str:
-    return f"{row['encoder']}" + (f" / {row['variant']}" if variants > 1 else "")
-
-
-# ------------------------------------------------------------------------- plots
-
-
-def _zero_positions(n: int) -> list[float]:
-    """Distinct x positions in ``[0, 0.8]`` for ``n`` parameter-free decoders (symlog linear part)."""
-    if n <= 1:
-        return [0.0] * n
-    return list(np.linspace(0.0, 0.8, n))
-
-
-def _capacity_x(frame: pd.DataFrame, zero_labels: list[str]) -> pd.Series:
-    """x of each rung: its decoder parameters, or its slot among the parameter-free decoders."""
-    x = frame["params/decoder"].astype(float).copy()
-    slots = dict(zip(zero_labels, _zero_positions(len(zero_labels)), strict=True))
-    for idx in frame.index[x == 0]:
-        x[idx] = slots.get(frame.at[idx, "decoder"], 0.0)
-    return x
-
-
-def _plot_capacity(summary: pd.DataFrame, datasets: list[str], path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    models = summary[summary["kind"] == "model"]
-    rows = ["primary", "probe/link_auc"]
-    fig, axes = plt.subplots(
-        len(rows), len(datasets), figsize=(max(7.0, 5.6 * len(datasets)), 8.2), squeeze=False
-    )
-    variants = models["variant"].nunique()
-    handles: list[Any] = []
-    labels: list[str] = []
-    for j, ds in enumerate(datasets):
-        dm = models[models["dataset"] == ds]
-        refs = dm[dm["decoder_kind"] == "contrastive"]  # DGI/GRACE/BGRL: reference lines
-        dm = dm[dm["decoder_kind"] != "contrastive"]
-        bl = summary[(summary["kind"] == "baseline") & (summary["dataset"] == ds)]
-        zero = dm.loc[dm["params/decoder"].astype(float) == 0, "decoder"] if len(dm) else []
-        zero_labels = list(dict.fromkeys(zero))
-        for i, which in enumerate(rows):
-            ax = axes[i][j]
-            metric = primary_metric(dm) if which == "primary" else which
-            if dm.empty or metric not in dm or not dm[metric].notna().any():
-                ax.set_visible(False)
-                continue
-            colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-            groups = list(dm.groupby(["encoder", "variant"], sort=False))
-            for g, ((_enc, _var), grp) in enumerate(groups):
-                color = colors[g % len(colors)]
-                label = _group_label(grp.iloc[0], variants)
-                for kind, sub in grp.groupby(loss_groups(grp), sort=False):
-                    sub = sub.copy()
-                    sub["x"] = _capacity_x(sub, zero_labels)
-                    sub = sub.sort_values("x")
-                    ls, marker = _KIND_STYLE.get(_base_kind(kind), ("-", "o"))
-                    ax.errorbar(
-                        sub["x"],
-                        sub[metric],
-                        yerr=sub.get(f"{metric}_std"),
-                        color=color,
-                        linestyle=ls,
-                        marker=marker,
-                        capsize=3,
-                        label=f"{label} ({kind} decoders)",
-                    )
-                    if g == 0:
-                        for _, r in sub.iterrows():
-                            ax.annotate(
-                                str(r["decoder"]),
-                                (r["x"], r[metric]),
-                                textcoords="offset points",
-                                xytext=(3, 4),
-                                fontsize=7,
-                                rotation=30,
-                            )
-            for _, b in bl.iterrows():
-                if metric in b and not pd.isna(b[metric]):
-                    name = b["baseline"] + (f" ({b['encoder']})" if b["encoder"] else "")
-                    ax.axhline(
-                        b[metric],
-                        color="grey",
-                        linewidth=1,
-                        linestyle=_BASELINE_STYLE.get(b["baseline"], "-"),
-                        label=f"baseline: {name}",
-                    )
-            _draw_references(ax, refs, metric)
-            ax.set_xscale("symlog", linthresh=1.0, linscale=1.0)
-            xmax = float(dm["params/decoder"].max()) if "params/decoder" in dm else 1.0
-            if "params/decoder" in refs and refs["params/decoder"].notna().any():
-                xmax = max(xmax, float(refs["params/decoder"].max()))
-            ax.set_xlim(-0.2, max(10.0, xmax * 4))
-            ax.axvspan(-0.2, 0.9, color="0.93", zorder=0)
-            ax.text(
-                0.35,
-                0.01,
-                "0 params",
-                transform=ax.get_xaxis_transform(),
-                fontsize=7,
-                ha="center",
-                va="bottom",
-                color="0.4",
-            )
-            ax.set_xlabel("decoder's own trainable parameters (symlog)")
-            ax.set_ylabel(_NAMES.get(metric, metric))
-            ax.set_title(f"{ds}: {_NAMES.get(metric, metric)} vs decoder capacity", fontsize=10)
-            ax.grid(True, alpha=0.3)
-            if i == 0 and j == 0:
-                handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        fig.legend(
-            handles,
-            labels,
-            loc="lower center",
-            ncol=2 if len(datasets) == 1 else 3,
-            fontsize=8,
-            frameon=False,
-        )
-    fig.tight_layout(
-        rect=(0, 0.03 + 0.02 * math.ceil(len(handles) / (2 if len(datasets) == 1 else 3)), 1, 1)
-    )
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _draw_references(ax: Any, refs: pd.DataFrame, metric: str) -> None:
-    """Self-supervised rows (DGI, GRACE, BGRL) as horizontal reference lines.
-
-    Each is a dashed line at its mean probe score with a star at its head's
-    parameter count (the x axis), labelled with its encoder's parameter count:
-    these methods have no decoder, and their encoder is not the rungs' encoder.
-    """
-    colors = ["#8c2d04", "#54278f", "#006d2c", "#08519c"]
-    for k, (_, r) in enumerate(refs.iterrows()):
-        if metric not in r or pd.isna(r[metric]):
-            continue
-        color = colors[k % len(colors)]
-        label = (
-            f"self-supervised: {r['encoder']} + {r['decoder']} "
-            f"(encoder {_params(r.get('params/encoder'))} params, "
-            f"head {_params(r.get('params/decoder'))})"
-        )
-        ax.axhline(r[metric], color=color, linewidth=1.2, linestyle=(0, (6, 2)), label=label)
-        x = r.get("params/decoder")
-        if x is not None and not pd.isna(x):
-            ax.plot([float(x)], [r[metric]], marker="*", markersize=11, color=color)
-
-
-def _plot_loss_vs_probe(
-    summary: pd.DataFrame, answers: list[dict[str, Any]], datasets: list[str], path: Path
-) -> None:
-    import matplotlib.pyplot as plt
-
-    models = summary[summary["kind"] == "model"]
-    models = models.assign(loss_group=loss_groups(models))
-    order = {"structure": 0, "feature": 1, "joint": 2}
-    kinds = sorted(
-        {k for k in models["loss_group"] if _base_kind(k) in order},
-        key=lambda k: (order[_base_kind(k)], k),
-    )
-    fig, axes = plt.subplots(
-        max(len(kinds), 1),
-        len(datasets),
-        figsize=(5.0 * len(datasets), 4.0 * max(len(kinds), 1)),
-        squeeze=False,
-    )
-    variants = models["variant"].nunique()
-    for j, ds in enumerate(datasets):
-        dm = models[models["dataset"] == ds]
-        metric = primary_metric(dm)
-        for i, kind in enumerate(kinds):
-            ax = axes[i][j]
-            sub = dm[dm["loss_group"] == kind]
-            loss_col = loss_column(sub) if not sub.empty else None
-            if loss_col is None:
-                ax.set_visible(False)
-                continue
-            rhos = []
-            for (_enc, _var), grp in sub.groupby(["encoder", "variant"], sort=False):
-                label = _group_label(grp.iloc[0], variants)
-                ax.errorbar(
-                    grp[loss_col],
-                    grp[metric],
-                    xerr=grp.get(f"{loss_col}_std"),
-                    yerr=grp.get(f"{metric}_std"),
-                    fmt="o",
-                    capsize=3,
-                    label=label,
-                )
-                for _, r in grp.iterrows():
-                    ax.annotate(
-                        str(r["decoder"]),
-                        (r[loss_col], r[metric]),
-                        textcoords="offset points",
-                        xytext=(3, 3),
-                        fontsize=7,
-                    )
-                for a in answers:
-                    if (a["dataset"], a["encoder"], a["variant"]) == (ds, _enc, _var):
-                        k = a["kinds"].get(kind, {})
-                        if k.get("spearman_loss_vs_probe") is not None:
-                            rhos.append(f"{label}: ρ={k['spearman_loss_vs_probe']:+.2f}")
-            where = (
-                "training graph, selected epoch" if loss_col == "recon/train_loss" else "held out"
-            )
-            loss_name = {"structure": "pair BCE", "feature": "feature loss"}.get(
-                _base_kind(kind), "total loss"
-            )
-            ax.set_xlabel(
-                f"reconstruction loss ({loss_name}, {where}; lower = better fit)", fontsize=8
-            )
-            ax.set_ylabel(_NAMES.get(metric, metric))
-            title = f"{ds}, {kind} decoders"
-            if rhos:
-                title += "\nSpearman " + "; ".join(rhos)
-            ax.set_title(title, fontsize=9)
-            ax.grid(True, alpha=0.3)
-            if variants > 1 or sub["encoder"].nunique() > 1:
-                ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _plot_layers(
-    layers_summary: pd.DataFrame, summary: pd.DataFrame, datasets: list[str], path: Path
-) -> bool:
-    import matplotlib.pyplot as plt
-
-    if layers_summary.empty:
-        return False
-    metrics = [
-        m
-        for m in ("probe/node_accuracy", "probe/link_auc")
-        if m in layers_summary and layers_summary[m].notna().any()
-    ]
-    if not metrics:
-        return False
-    fig, axes = plt.subplots(
-        len(metrics),
-        len(datasets),
-        figsize=(max(7.0, 5.6 * len(datasets)), 3.9 * len(metrics) + 1.2),
-        squeeze=False,
-    )
-    variants = summary.loc[summary["kind"] == "model", "variant"].nunique()
-    palette = plt.get_cmap("tab20").colors
-    colors: dict[str, Any] = {}
-    legend: dict[str, Any] = {}
-    for j, ds in enumerate(datasets):
-        dl = layers_summary[layers_summary["dataset"] == ds]
-        feats = summary[
-            (summary["kind"] == "baseline")
-            & (summary["dataset"] == ds)
-            & (summary["baseline"] == "features")
-        ]
-        for i, metric in enumerate(metrics):
-            ax = axes[i][j]
-            if dl.empty:
-                ax.set_visible(False)
-                continue
-            ticks: dict[int, str] = {}
-            if not feats.empty and metric in feats and not pd.isna(feats[metric].iloc[0]):
-                ticks[0] = "x"
-            boundary = None
-            keys = ["kind", "encoder", "decoder", "variant", "baseline"]
-            for _key, grp in dl.groupby(keys, sort=False):
-                grp = grp.sort_values("position")
-                first = grp.iloc[0]
-                if first["kind"] == "baseline":
-                    label = f"untrained {first['encoder']}"
-                    style = {"color": "grey", "linestyle": "-."}
-                else:
-                    label = f"{first['decoder']}" + (
-                        f" / {first['variant']}" if variants > 1 else ""
-                    )
-                    color = colors.setdefault(label, palette[len(colors) % len(palette)])
-                    ls = _KIND_STYLE.get(str(first["decoder_kind"]), ("-", "o"))[0]
-                    style = {"color": color, "linestyle": ls}
-                xs, ys = list(grp["position"]), list(grp[metric])
-                if 0 in ticks:
-                    xs, ys = [0, *xs], [float(feats[metric].iloc[0]), *ys]
-                (line,) = ax.plot(xs, ys, marker="o", markersize=4, label=label, **style)
-                legend.setdefault(label, line)
-                z = grp[grp["name"].astype(str).str.endswith(" (z)")]
-                if not z.empty:  # the embedding, wherever the model's depth puts it
-                    ax.plot(z["position"], z[metric], marker="*", markersize=9,
-                            linestyle="none", color=style["color"])  # fmt: skip
-                for _, r in grp.iterrows():
-                    ticks.setdefault(int(r["position"]), str(r["name"]).replace(" (z)", "=z"))
-                enc = grp[grp["part"] == "encoder"]
-                if not enc.empty:
-                    boundary = int(enc["position"].max())
-            if boundary is not None:
-                ax.axvline(boundary + 0.5, color="0.6", linewidth=1, linestyle=":")
-                ax.text(
-                    boundary + 0.55,
-                    0.02,
-                    "decoder →",
-                    transform=ax.get_xaxis_transform(),
-                    fontsize=7,
-                    color="0.4",
-                )
-            ax.set_xticks(sorted(ticks), [ticks[k] for k in sorted(ticks)], rotation=30, fontsize=7)
-            ax.set_ylabel(_NAMES.get(metric, metric))
-            ax.set_title(f"{ds}: layer-wise {_NAMES.get(metric, metric)}", fontsize=10)
-            ax.grid(True, alpha=0.3)
-    ncol = 4 if len(datasets) == 1 else 6
-    fig.legend(
-        list(legend.values()),
-        list(legend),
-        loc="lower center",
-        ncol=ncol,
-        fontsize=7,
-        frameon=False,
-    )
-    fig.tight_layout(rect=(0, 0.02 + 0.025 * math.ceil(len(legend) / ncol), 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
-
-
 # ------------------------------------------------------------------------- text
 
 
@@ -475,7 +113,7 @@ def _kind_sentence(kind: str, k: dict[str, Any], metric: str) -> str:
         return f" {low['decoder']} is the only {kind} rung."
     s = (
         f" Among the {k['rungs']} {kind} rungs the lowest {where} reconstruction loss is "
-        f"{low['decoder']}'s ({_fmt_loss(low['value'], low.get('std'))})"
+        f"{low['decoder']}'s ({format_loss(low['value'], low.get('std'))})"
     )
     rho = k.get("spearman_loss_vs_probe")
     if rho is not None:
@@ -498,11 +136,11 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
         best = a["best"]
         if best is None:
             continue
-        metric = _NAMES.get(a["metric"], a["metric"])
+        metric = METRIC_NAMES.get(a["metric"], a["metric"])
         head = f"**{a['dataset']}**" + (f" ({a['encoder']}, {a['variant']})" if multi else "")
         s = (
             f"{head}: the best {metric} comes from the **{best['decoder']}** decoder "
-            f"({_fmt(best['value'], best['std'])}, {best['n']} seed{'s' if best['n'] != 1 else ''})"
+            f"({format_value(best['value'], best['std'])}, {best['n']} seed{'s' if best['n'] != 1 else ''})"
         )
         ru = a.get("runner_up")
         if ru is not None:
@@ -544,7 +182,7 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
                 lb = kb.get("loss_of_best")
                 if kb.get("lowest_loss_within_std") and lb is not None:
                     s += (
-                        f", though its loss ({_fmt_loss(lb['value'], lb.get('std'))}) is "
+                        f", though its loss ({format_loss(lb['value'], lb.get('std'))}) is "
                         "within one standard deviation of the lowest"
                     )
                 s += "."
@@ -558,7 +196,7 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
             )
         lp = a.get("link_probe_best")
         if lp is not None and a["metric"] != "probe/link_auc":
-            s += f" On the link probe the best rung is {lp['decoder']} ({_fmt(lp['value'], lp['std'])})."
+            s += f" On the link probe the best rung is {lp['decoder']} ({format_value(lp['value'], lp['std'])})."
         s += _official_sentence(a, summary)
         s += _contrastive_sentence(a)
         lines.append("- " + s)
@@ -591,7 +229,7 @@ def _contrastive_sentence(a: dict[str, Any]) -> str:
         return ""
     parts = []
     for key, probe, best in (
-        ("node", _NAMES.get(a["metric"], a["metric"]), a.get("best")),
+        ("node", METRIC_NAMES.get(a["metric"], a["metric"]), a.get("best")),
         ("link", "link-probe AUC", a.get("link_probe_best")),
     ):
         ref, beats = c.get(f"best_{key}"), c.get(f"rung_beats_{key}")
@@ -604,7 +242,7 @@ def _contrastive_sentence(a: dict[str, Any]) -> str:
         parts.append(
             f"on the {probe} the best autoencoder rung ({best['decoder']}, {best['value']:.3f}) "
             f"{verdict} the best self-supervised row ({ref['decoder']}, "
-            f"{_fmt(ref['value'], ref['std'])}){tie}{_paired_phrase(c.get(f'{key}_paired'))}"
+            f"{format_value(ref['value'], ref['std'])}){tie}{_paired_phrase(c.get(f'{key}_paired'))}"
         )
     return (" Against the contrastive references: " + "; ".join(parts) + ".") if parts else ""
 
@@ -636,7 +274,7 @@ def _official_sentence(a: dict[str, Any], summary: pd.DataFrame) -> str:
     name = col.split("/")[1].replace("hits@", "Hits@")
     s = (
         f" On the decoder's own official metric ({name}, OGB Evaluator) the best rung is "
-        f"{top['decoder']} ({_fmt(100 * top[col], 100 * top.get(f'{col}_std', np.nan), digits=2)})"
+        f"{top['decoder']} ({format_value(100 * top[col], 100 * top.get(f'{col}_std', np.nan), digits=2)})"
     )
     best = a["best"]
     if best is not None and top["decoder"] != best["decoder"]:
@@ -649,7 +287,7 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
     metric = primary_metric(dm)
     cols = [
         ("decoder link AUC", "link/auc"),
-        (_NAMES.get(metric, metric), metric),
+        (METRIC_NAMES.get(metric, metric), metric),
         ("link-probe AUC", "probe/link_auc"),
         ("NMI", "probe/nmi"),
         ("train recon loss", "recon/train_loss"),
@@ -692,12 +330,12 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
                 and pd.isna(r.get(c, np.nan))
                 and not pd.isna(r.get("link_ip/auc", np.nan))
             ):
-                vals.append(_fmt(r.get("link_ip/auc"), r.get("link_ip/auc_std")) + " (ip)")
+                vals.append(format_value(r.get("link_ip/auc"), r.get("link_ip/auc_std")) + " (ip)")
                 continue
             if c.startswith("recon/"):
-                cell = _fmt_loss(r.get(c, np.nan), r.get(f"{c}_std", np.nan))
+                cell = format_loss(r.get(c, np.nan), r.get(f"{c}_std", np.nan))
             else:
-                cell = _fmt(r.get(c, np.nan), r.get(f"{c}_std", np.nan))
+                cell = format_value(r.get(c, np.nan), r.get(f"{c}_std", np.nan))
             k = r.get(f"{c}_n", np.nan)
             if cell != "—" and not pd.isna(k) and int(k) < int(r["n"]):
                 cell += f" ({int(k)} of {int(r['n'])} seeds)"
@@ -706,13 +344,13 @@ def _results_table(summary: pd.DataFrame, ds: str) -> str:
             [
                 name,
                 kind,
-                _params(r.get("params/decoder")),
+                format_params(r.get("params/decoder")),
                 *vals,
-                _fmt(r.get("time/total", np.nan), digits=1),
+                format_value(r.get("time/total", np.nan), digits=1),
                 str(int(r["n"])),
             ]
         )
-    return _md_table(header, rows)
+    return markdown_table(header, rows)
 
 
 def _layers_table(
@@ -751,7 +389,7 @@ def _layers_table(
             name = str(r["name"])
             col = name.replace(" (z)", "")
             mark = " (z)" if name.endswith(" (z)") and col != z_col else ""
-            cells[col] = _fmt(r[metric]) + mark
+            cells[col] = format_value(r[metric]) + mark
         rows.append([label] + [cells.get(c, "") for c in cols])
     note = ""
     if dl[metric].isna().any():
@@ -773,8 +411,8 @@ def _layers_table(
                 f"{', '.join(unprobed)}."
             )
     return (
-        f"{_NAMES.get(metric, metric)} of each layer's output (mean over seeds):\n\n"
-        + _md_table(header, rows)
+        f"{METRIC_NAMES.get(metric, metric)} of each layer's output (mean over seeds):\n\n"
+        + markdown_table(header, rows)
         + note
     )
 
@@ -791,7 +429,7 @@ def _anchor_table(matched: list[dict[str, Any]]) -> str:
     ]
     rows = []
     for a in matched:
-        ours = "—" if a["ours"] is None else _fmt(a["ours"], a["ours_std"], digits=2)
+        ours = "—" if a["ours"] is None else format_value(a["ours"], a["ours_std"], digits=2)
         conf = a["configuration"]
         if a["matches"] > 1:
             conf += f" (best of {a['matches']} matching)"
@@ -806,7 +444,7 @@ def _anchor_table(matched: list[dict[str, Any]]) -> str:
                 a.get("source", ""),
             ]
         )
-    return _md_table(header, rows)
+    return markdown_table(header, rows)
 
 
 def _convergence_section(
@@ -947,9 +585,9 @@ def write_report(
         "2/2^n (0.0625 at 5 seeds)."
     )
     if not summary.empty:
-        _plot_capacity(summary, datasets, plots / "capacity.png")
-        _plot_loss_vs_probe(summary, answers, datasets, plots / "loss_vs_probe.png")
-        has_layers = _plot_layers(layers_summary, summary, datasets, plots / "layers.png")
+        plot_capacity(summary, datasets, plots / "capacity.png")
+        plot_loss_vs_probe(summary, answers, datasets, plots / "loss_vs_probe.png")
+        has_layers = plot_layers(layers_summary, summary, datasets, plots / "layers.png")
         md.append("\n## Probe score vs decoder capacity\n")
         md.append("![probe score vs decoder parameters](plots/capacity.png)\n")
         md.append(
