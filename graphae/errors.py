@@ -46,3 +46,15 @@ class TrainingInterrupted(Exception):
         self.epoch = epoch
         self.epochs = epochs
         self.checkpoint = checkpoint
+
+
+def exception_summary(e: BaseException, limit: int = 240) -> str:
+    """``"Type: message"`` on one line, cut to ``limit`` characters with ``...``.
+
+    Args:
+        e: The exception to describe (a library's, whose message may span lines).
+        limit: The longest result.
+    """
+    text = " ".join(str(e).split())
+    text = f"{type(e).__name__}: {text}" if text else type(e).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -18,7 +18,8 @@ line, which folder was searched and how to provide the files. A failed download
 or load removes every file and folder it created, so no half-written dataset is
 left behind; files that were there before are never touched.
 
-Safety (nothing read from the data root can run code):
+Safety (nothing read from the data root can run code; the readers are in
+:mod:`graphae.data.safe_load`):
 
 * OGB datasets are read from the user's data root only, by graphae's own reader:
   the raw ``.csv.gz`` files with pandas, and the split files (``torch.save``'d
@@ -56,7 +57,6 @@ import sys
 import tempfile
 import urllib.request
 import zipfile
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -68,8 +68,9 @@ import torch
 from torch_geometric.data import Data
 
 from graphae.data.graph import Graph, NodeIndex
+from graphae.data.safe_load import restricted_planetoid_pickle, torch_load_arrays
 from graphae.data.split import LinkSplit, pair_keys
-from graphae.errors import DatasetNotFoundError, GraphaeError
+from graphae.errors import DatasetNotFoundError, GraphaeError, exception_summary
 from graphae.registry import Registry
 
 __all__ = [
@@ -251,7 +252,7 @@ def load_dataset(name: str, root: str | Path | None = None, *, download: bool = 
         zipfile.BadZipFile,
     ) as e:
         raise GraphaeError(
-            f"could not load dataset {key!r} from {info.folder(base)}: {_one_line(e)}; "
+            f"could not load dataset {key!r} from {info.folder(base)}: {exception_summary(e)}; "
             "the files may be incomplete or corrupted: replace them with a fresh copy"
         ) from e
 
@@ -329,12 +330,6 @@ class _DownloadError(Exception):
         self.reason = reason
 
 
-def _one_line(e: BaseException, limit: int = 240) -> str:
-    text = " ".join(str(e).split())
-    text = f"{type(e).__name__}: {text}" if text else type(e).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _not_found(info: DatasetInfo, root: Path, reason: str, target: Path) -> DatasetNotFoundError:
     folder = info.folder(root)
     missing = info.missing(root)
@@ -387,102 +382,6 @@ def _rollback_on_failure(folder: Path) -> Iterator[None]:
         raise
 
 
-# ------------------------------------------------------------- safe deserialising
-
-
-def _numpy_reconstruct() -> Any:
-    core = getattr(np, "_core", None) or np.core
-    return core.multiarray._reconstruct
-
-
-def _numpy_safe_globals() -> list[Any]:
-    """Globals a ``torch.save``'d dict of plain numpy arrays needs (nothing callable
-    beyond array/dtype construction)."""
-    rec = _numpy_reconstruct()
-    kinds = (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
-             np.uint32, np.uint64, np.float16, np.float32, np.float64)  # fmt: skip
-    dtype_classes = {type(np.dtype(k)) for k in kinds}
-    return [
-        (rec, "numpy.core.multiarray._reconstruct"),
-        (rec, "numpy._core.multiarray._reconstruct"),
-        np.ndarray,
-        np.dtype,
-        *sorted(dtype_classes, key=lambda c: c.__name__),
-    ]
-
-
-def _torch_load_safe(path: Path) -> Any:
-    """``torch.load(path, weights_only=True)`` with numpy arrays allowed.
-
-    Raises:
-        GraphaeError: When the file holds anything else (it could run code).
-    """
-    try:
-        with torch.serialization.safe_globals(_numpy_safe_globals()):
-            return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
-        detail = f"it references {found.group(1)}" if found else _one_line(e, 160)
-        raise GraphaeError(
-            f"refusing to load {path}: not a plain tensor/array file ({detail}); graphae "
-            "never unpickles arbitrary objects: replace it with a fresh copy of the dataset"
-        ) from e
-
-
-def _raw_pickle_allowed() -> dict[tuple[str, str], Any]:
-    import scipy.sparse as sp
-
-    rec = _numpy_reconstruct()
-    return {
-        ("numpy.core.multiarray", "_reconstruct"): rec,
-        ("numpy._core.multiarray", "_reconstruct"): rec,
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-        ("scipy.sparse.csr", "csr_matrix"): sp.csr_matrix,
-        ("scipy.sparse._csr", "csr_matrix"): sp.csr_matrix,
-        ("scipy.sparse", "csr_matrix"): sp.csr_matrix,
-        ("collections", "defaultdict"): defaultdict,
-        ("__builtin__", "list"): list,
-        ("builtins", "list"): list,
-    }
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler admitting only the types of Planetoid's raw files."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        obj = _raw_pickle_allowed().get((module, name))
-        if obj is None:
-            raise pickle.UnpicklingError(f"forbidden global {module}.{name}")
-        return obj
-
-
-def _safe_pickle_load(f: Any, encoding: str = "ASCII", **_: Any) -> Any:
-    try:
-        return _RestrictedUnpickler(f, encoding=encoding).load()
-    except pickle.UnpicklingError as e:
-        where = getattr(f, "path", None) or getattr(f, "name", "a raw file")
-        raise GraphaeError(
-            f"refusing to read {where}: {e}; Planetoid raw files may only hold arrays and "
-            "sparse matrices: replace it with a fresh copy of the dataset"
-        ) from e
-
-
-@contextlib.contextmanager
-def _restricted_planetoid_pickle() -> Iterator[None]:
-    """Route PyG's Planetoid raw-file ``pickle.load`` through the restricted unpickler."""
-    import types
-
-    import torch_geometric.io.planetoid as planetoid_io
-
-    saved = planetoid_io.pickle
-    planetoid_io.pickle = types.SimpleNamespace(load=_safe_pickle_load)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        planetoid_io.pickle = saved
-
-
 # ------------------------------------------------------------------ PyG families
 
 
@@ -515,15 +414,15 @@ def _guarded_pyg_class(cls: type, allow_download: bool) -> type:
             with _prints_to_log():  # some PyG downloads print regardless of ``log``
                 cls.download(self)
         except Exception as e:
-            raise _DownloadError(f"the download failed ({_one_line(e, 160)})") from e
+            raise _DownloadError(f"the download failed ({exception_summary(e, 160)})") from e
 
     def process(self: Any) -> None:
         log.info("processing %s into %s", type(self).__name__, self.processed_dir)
-        with _restricted_planetoid_pickle():
+        with restricted_planetoid_pickle():
             cls.process(self)
 
     def load(self: Any, path: str, data_cls: type = Data) -> None:
-        out = _torch_load_safe(Path(path))
+        out = torch_load_arrays(Path(path))
         if not isinstance(out, tuple) or len(out) not in (2, 3):
             raise GraphaeError(f"unexpected content in {path}: delete its processed/ folder")
         data, self.slices = out[0], out[1]
@@ -551,7 +450,7 @@ def _load_pyg(info: DatasetInfo, root: Path, download: bool) -> Graph:
         raise _not_found(info, root, _DOWNLOAD_OFF, raw)
     for name in ("pre_transform.pt", "pre_filter.pt"):  # PyG loads these unsafely
         if (folder / "processed" / name).is_file():
-            _torch_load_safe(folder / "processed" / name)
+            torch_load_arrays(folder / "processed" / name)
     with _rollback_on_failure(folder):
         try:
             ds = _guarded_pyg_class(cls, download)(str(folder.parent), info.params["pyg_name"])
@@ -694,7 +593,7 @@ def _download_ogb(meta: _OgbMeta, folder: Path) -> None:
             with zipfile.ZipFile(archive) as zf:
                 zf.extractall(tmp)
         except Exception as e:
-            raise _DownloadError(f"the download failed ({_one_line(e, 160)})") from e
+            raise _DownloadError(f"the download failed ({exception_summary(e, 160)})") from e
         src = Path(tmp) / meta.download_name
         if not src.is_dir():
             raise _DownloadError(f"the downloaded archive has no {meta.download_name}/ folder")
@@ -723,9 +622,9 @@ def _ogb_tensors(folder: Path, meta: _OgbMeta) -> dict[str, Any]:
     raw_mtime = max((raw / f).stat().st_mtime for f in os.listdir(raw))
     if cache.is_file() and cache.stat().st_mtime >= raw_mtime:
         try:
-            out = _torch_load_safe(cache)
+            out = torch_load_arrays(cache)
         except (RuntimeError, EOFError, OSError) as e:  # e.g. truncated: rebuild it
-            log.warning("ignoring unreadable cache %s (%s)", cache, _one_line(e))
+            log.warning("ignoring unreadable cache %s (%s)", cache, exception_summary(e))
             out = None
         if isinstance(out, dict) and out.get("ogb_name") == meta.ogb_name:
             return out
@@ -753,7 +652,7 @@ def _ogb_tensors(folder: Path, meta: _OgbMeta) -> dict[str, Any]:
         torch.save(out, part)
         os.replace(part, cache)
     except OSError as e:  # a read-only data root still loads, just not cached
-        log.warning("could not cache %s in %s (%s)", meta.ogb_name, cache, _one_line(e))
+        log.warning("could not cache %s in %s (%s)", meta.ogb_name, cache, exception_summary(e))
     return out
 
 
@@ -779,7 +678,7 @@ def _ogb_split(
     parts = {}
     for part in ("train", "valid", "test"):
         path = folder / "split" / meta.split / f"{part}.pt"
-        parts[part] = _as_tensors(_torch_load_safe(path), path)
+        parts[part] = _as_tensors(torch_load_arrays(path), path)
 
     def pairs(d: dict[str, torch.Tensor], key: str = "edge") -> torch.Tensor:
         if "source_node" in d:
@@ -906,7 +805,7 @@ def _load_seal(info: DatasetInfo, root: Path, download: bool) -> Graph:
                 _fetch(url, path)
             except Exception as e:
                 raise _not_found(
-                    info, root, f"the download failed ({_one_line(e, 160)})", folder
+                    info, root, f"the download failed ({exception_summary(e, 160)})", folder
                 ) from e
         adj = sp.coo_matrix(scipy.io.loadmat(path)["net"])
     n = int(adj.shape[0])
