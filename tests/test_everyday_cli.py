@@ -492,3 +492,17 @@ def test_listings(tmp_path, capsys) -> None:
     assert_one_line_error(code, err, ["unknown decoder 'nope'", "inner_product"])
     code, text, _ = run_cli(["--version"], capsys)
     assert code == 0 and text.startswith("graphae ")
+
+
+def test_every_command_summary_is_one_line_in_the_command_list() -> None:
+    """`graphae --help` lists each command by its summary (the help's first paragraph):
+    a line break inside it shows up as a break mid-sentence in the list."""
+    import typer.main
+
+    from graphae.cli.app import app
+
+    group = typer.main.get_command(app)
+    assert len(group.commands) >= 9
+    for name, command in group.commands.items():
+        summary = (command.help or "").strip().split("\n\n")[0]
+        assert summary and "\n" not in summary, f"{name}: {summary!r}"

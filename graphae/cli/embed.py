@@ -37,8 +37,11 @@ def embed(
     infer_lr: Annotated[float, typer.Option(help="Latent-inference learning rate.")] = 0.05,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Embed a graph with a trained model (inductive encoders: any graph with the same feature
-    width), or new nodes of an auto-decoder run from their edges (--infer)."""
+    """Embed a graph with a trained run, or new nodes of an auto-decoder run (--infer).
+
+    An inductive encoder embeds any graph with the same feature width; an
+    auto-decoder run infers codes for new nodes from their edges.
+    """
     setup_logging(verbose)
     from graphae.inference import embed_graph
     from graphae.inference.latent import infer_run

@@ -52,8 +52,11 @@ def evaluate(
         bool, typer.Option("--json", help="Print one JSON object.", metavar="")
     ] = False,
 ) -> None:
-    """Probe frozen embeddings: node-classification accuracy (logistic regression), k-means
-    NMI and, for a run folder, the link probe on the run's own split."""
+    """Probe frozen embeddings: node probe, k-means NMI and, for a run, the link probe.
+
+    The node probe is a logistic regression's accuracy on node labels; a run
+    folder also gets the link probe on the run's own split.
+    """
     setup_logging(False)
     from graphae.inference import probe_embeddings, probe_run
 
