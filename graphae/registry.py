@@ -6,9 +6,10 @@ Names are lower snake case. ``make`` with an unknown name raises ``ValueError``
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from graphae.errors import GraphaeError
@@ -16,6 +17,17 @@ from graphae.errors import GraphaeError
 T = TypeVar("T")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def did_you_mean(word: str, valid: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest valid name to a misspelt ``word``, else ``""``.
+
+    Args:
+        word: What the user wrote.
+        valid: The names it should have been one of.
+    """
+    close = difflib.get_close_matches(word, list(valid), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class Registry(Generic[T]):
@@ -62,7 +74,8 @@ class Registry(Generic[T]):
         key = name.strip().lower().replace("-", "_")
         if key not in self._factories:
             raise GraphaeError(
-                f"unknown {self.kind} {name!r}; valid {self.kind}s: {', '.join(self.names())}"
+                f"unknown {self.kind} {name!r}{did_you_mean(key, self.names())}; "
+                f"valid {self.kind}s: {', '.join(self.names())}"
             )
         return self._factories[key]
 

@@ -229,9 +229,17 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         train_on(RING, "--dataset", "Cora"),
         ["exactly one"],
     ),
+    "misspelt dataset": (
+        lambda d: ["train", "--dataset", "Corra", "--out", "OUT"],
+        ["unknown dataset 'Corra' (did you mean 'cora'?); valid datasets: "],
+    ),
     "unknown decoder": (
         train_on(RING, "--decoder", "magic"),
         ["unknown decoder 'magic'", "inner_product"],
+    ),
+    "misspelt decoder": (
+        train_on(RING, "--decoder", "bilnear"),
+        ["unknown decoder 'bilnear' (did you mean 'bilinear'?); valid decoders: "],
     ),
     "unknown encoder": (train_on(RING, "--encoder", "magic"), ["unknown encoder 'magic'", "gcn"]),
     "unknown --decoder-option key": (

@@ -383,7 +383,8 @@ def test_optional_missing_dataset_is_skipped(tmp_path: Path) -> None:
         ),
         (
             {"decoders": ["inner_prod"]},
-            r"decoders\[0\]: unknown decoder 'inner_prod'; valid decoders: .*mirror",
+            r"decoders\[0\]: unknown decoder 'inner_prod' \(did you mean 'inner_product'\?\); "
+            r"valid decoders: .*mirror",
         ),
         (
             {"decoders": [{"name": "mlp", "options": {"deep": 2}}]},
@@ -398,7 +399,10 @@ def test_optional_missing_dataset_is_skipped(tmp_path: Path) -> None:
             r"decoders\[0\]: decoder 'mlp': option 'residual' must be true or false, got 1",
         ),
         ({"decoders": [{"name": "mlp", "opts": {}}]}, r"decoders\[0\]: unknown key 'opts'"),
-        ({"encoders": ["gcnn"]}, r"unknown encoder 'gcnn'; valid encoders: .*gcn"),
+        (
+            {"encoders": ["gcnn"]},
+            r"unknown encoder 'gcnn' \(did you mean 'gcn'\?\); valid encoders: .*gcn",
+        ),
         (
             {"train": {"epoch": 3}},
             r"train: unknown RunConfig field 'epoch' \(did you mean 'epochs'\?\)",

@@ -33,7 +33,6 @@ file, the entry and the valid choices.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import inspect
 import json
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from graphae.errors import GraphaeError
+from graphae.registry import did_you_mean
 
 __all__ = [
     "BASELINES",
@@ -129,15 +129,10 @@ def _config_fields() -> dict[str, Any]:
     return {f.name: f for f in dataclasses.fields(RunConfig)}
 
 
-def _suggest(word: str, valid: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(valid), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _unknown(where: str, what: str, key: str, valid: Iterable[str]) -> GraphaeError:
     valid = sorted(valid)
     return GraphaeError(
-        f"{where}: unknown {what} {key!r}{_suggest(key, valid)}; valid {what}s: {', '.join(valid)}"
+        f"{where}: unknown {what} {key!r}{did_you_mean(key, valid)}; valid {what}s: {', '.join(valid)}"
     )
 
 
@@ -530,7 +525,7 @@ def _check_options(where: str, kind: str, name: str, options: Any) -> dict[str, 
     for k in options:
         if k not in valid:
             raise GraphaeError(
-                f"{where}: {kind} {name!r} has no option {k!r}{_suggest(str(k), valid)}; "
+                f"{where}: {kind} {name!r} has no option {k!r}{did_you_mean(str(k), valid)}; "
                 f"valid options: {', '.join(valid) or 'none'}"
             )
         if k in params:

@@ -31,7 +31,6 @@ a file is read), so building the command line stays fast.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -41,6 +40,7 @@ from typing import Any
 
 from graphae.cli.schema import FieldSpec, run_config_fields
 from graphae.errors import GraphaeError
+from graphae.registry import did_you_mean
 
 __all__ = [
     "FLAGS",
@@ -391,11 +391,6 @@ def check_value(spec: FieldSpec, value: Any, where: str) -> Any:
     return value
 
 
-def _suggest(word: str, valid: list[str]) -> str:
-    close = difflib.get_close_matches(word, valid, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
     """``--set key=value`` items -> ``{field: value}`` (YAML values; ``a.b=v`` sets a dict key).
 
@@ -413,7 +408,7 @@ def parse_sets(items: list[str] | None) -> dict[str, Any]:
         name = name.replace("-", "_")
         if name not in fields:
             raise GraphaeError(
-                f"--set {key}: unknown setting{_suggest(name, list(fields))}; settings: "
+                f"--set {key}: unknown setting{did_you_mean(name, list(fields))}; settings: "
                 + ", ".join(fields)
             )
         value = _yaml_value(text)
@@ -550,7 +545,7 @@ def expand_config(obj: dict[str, Any], source: str) -> dict[str, Any]:
         for k, v in layer.items():
             if k not in fields:
                 raise GraphaeError(
-                    f"{where}: unknown setting {k!r}{_suggest(str(k), list(fields))}; "
+                    f"{where}: unknown setting {k!r}{did_you_mean(str(k), list(fields))}; "
                     f"settings: {', '.join(fields)}"
                 )
             merged[k] = check_value(fields[k], v, f"{where}: {k}")
