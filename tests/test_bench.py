@@ -148,6 +148,7 @@ def test_report_draws_reference_rows_from_another_sweep(tmp_path: Path, capsys) 
     report = (ladder / "report.md").read_text()
     assert f"Reference rows: 1 finished model runs from the sweep `{ssl}`" in report
     assert "- 2 trained runs, 0 baseline runs;" in report  # the sweep's own
+    assert "Grey horizontal lines" not in report  # no baselines drawn, none announced
     assert "- Reference runs (not counted above): 1," in report
     assert f"graphae report {ladder} --references {ssl}" in report
     assert "Against the contrastive references" in report and "(dgi," in report
@@ -974,6 +975,7 @@ def test_heuristic_baselines_are_link_rows_of_the_sweep(tmp_path: Path) -> None:
     assert runs.loc["katz", "params/decoder"] == 0
     assert pd.isna(runs.loc["katz", "probe/link_auc"])  # no embeddings to probe
     report = (out / "report.md").read_text()
+    assert "Grey horizontal lines are the baselines." in report
     row = next(ln for ln in report.splitlines() if "*baseline: adamic_adar*" in ln)
     assert f"{want['link/auc']:.3f}" in row and "(ip)" not in row
 

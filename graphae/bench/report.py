@@ -592,8 +592,12 @@ def write_report(
         md.append("![probe score vs decoder parameters](plots/capacity.png)\n")
         md.append(
             "Parameter-free decoders sit in the shaded band at the left (the linear part of "
-            "the symlog axis), each at its own labelled position. Grey horizontal lines are "
-            "the baselines.\n"
+            "the symlog axis), each at its own labelled position."
+            + (
+                " Grey horizontal lines are the baselines.\n"
+                if (summary["kind"] == "baseline").any()
+                else "\n"
+            )
         )
         md.append("## Does a lower reconstruction loss mean better features?\n")
         md.append("![reconstruction loss vs probe score](plots/loss_vs_probe.png)\n")
