@@ -260,7 +260,7 @@ def test_failed_run_is_logged_the_sweep_goes_on_and_a_rerun_retries_it(tmp_path:
     tables = write_tables(out)
     assert tables["info"]["failures"] == {bad: "RuntimeError: simulated out of memory"}
     report = write_report(out).read_text()
-    assert "1 runs not finished" in report and "simulated out of memory" in report
+    assert "1 run not finished" in report and "simulated out of memory" in report
 
     assert run_sweep(spec, out, progress=False, retry_failed=False).ran == []
     outcome = run_sweep(spec, out, progress=False)

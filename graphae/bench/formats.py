@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["METRIC_NAMES", "format_loss", "format_params", "format_value", "markdown_table"]
+__all__ = [
+    "METRIC_NAMES",
+    "count",
+    "format_loss",
+    "format_params",
+    "format_value",
+    "markdown_table",
+]
 
 #: How the report names a metric column, in its text and on its axes.
 METRIC_NAMES = {
@@ -63,3 +70,14 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``"1 run"``, ``"3 runs"``: ``n`` with its noun in the right number.
+
+    Args:
+        n: How many.
+        noun: The singular (``"finished run"``).
+        plural: The plural when it is not ``noun + "s"``.
+    """
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
