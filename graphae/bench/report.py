@@ -77,15 +77,13 @@ def _source_line(gits: pd.Series, shown: int = 3) -> str:
     counts = known.value_counts()
     counts = counts.sort_index().sort_values(ascending=False, kind="stable")
     named = [
-        f"`{g[:12]}{'+dirty' if g.endswith('+dirty') else ''}` ({n} run{'s' if n != 1 else ''})"
+        f"`{g[:12]}{'+dirty' if g.endswith('+dirty') else ''}` ({count(n, 'run')})"
         for g, n in counts.head(shown).items()
     ]
     line = f"- Source: {', '.join(named)}"
     if len(counts) > shown:
         more = len(counts) - shown
-        line += (
-            f" and {more} more commit{'s' if more != 1 else ''} (column `git` of `tables/runs.csv`)"
-        )
+        line += f" and {count(more, 'more commit')} (column `git` of `tables/runs.csv`)"
     dirty = int(known.str.endswith("+dirty").sum())
     if dirty:
         line += f"; {dirty} of {len(known)} runs came from a source tree with uncommitted changes"
@@ -141,7 +139,7 @@ def _answer_lines(answers: list[dict[str, Any]], summary: pd.DataFrame) -> list[
         head = f"**{a['dataset']}**" + (f" ({a['encoder']}, {a['variant']})" if multi else "")
         s = (
             f"{head}: the best {metric} comes from the **{best['decoder']}** decoder "
-            f"({format_value(best['value'], best['std'])}, {best['n']} seed{'s' if best['n'] != 1 else ''})"
+            f"({format_value(best['value'], best['std'])}, {count(best['n'], 'seed')})"
         )
         ru = a.get("runner_up")
         if ru is not None:
